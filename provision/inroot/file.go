@@ -1,0 +1,127 @@
+package inroot
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+)
+
+// ReadFile reads name from the root, following symlinks the target's way.
+func ReadFile(root *os.Root, name string) ([]byte, error) {
+	resolved, err := Resolve(root, name, true)
+	if err != nil {
+		return nil, err
+	}
+	return root.ReadFile(resolved)
+}
+
+// Stat stats name inside the root, following symlinks the target's way.
+func Stat(root *os.Root, name string) (fs.FileInfo, error) {
+	resolved, err := Resolve(root, name, true)
+	if err != nil {
+		return nil, err
+	}
+	return root.Lstat(resolved)
+}
+
+// WriteFileAtomic replaces (or creates) name with data by writing a
+// temporary file beside it and renaming it into place, so a reader sees the
+// old or the new file, never a half-written one. An existing file keeps its
+// mode and owner; a new one gets perm and the owner of its folder. A symlink
+// at name is followed inside the root and its target is the file replaced.
+func WriteFileAtomic(root *os.Root, name string, data []byte, perm fs.FileMode) error {
+	resolved, err := Resolve(root, name, true)
+	if err != nil {
+		return err
+	}
+	mode, uid, gid := perm, -1, -1
+	if info, err := root.Lstat(resolved); err == nil {
+		mode = info.Mode().Perm() | info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+		uid, gid = owner(info)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	} else if dirInfo, err := root.Stat(path.Dir(resolved)); err == nil {
+		uid, gid = owner(dirInfo)
+	}
+	tmp, err := createTemp(root, path.Dir(resolved), "."+path.Base(resolved)+".tmp-")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			root.Remove(tmp.relName)
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if uid >= 0 && os.Geteuid() == 0 {
+		if err := tmp.Chown(uid, gid); err != nil {
+			return err
+		}
+	}
+	// Chmod after chown: chown clears setuid/setgid bits.
+	if err := tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := root.Rename(tmp.relName, resolved); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// tempFile is an open file plus its name relative to the root.
+type tempFile struct {
+	*os.File
+	relName string
+}
+
+// createTemp creates a new file with a unique name in dir of the root.
+func createTemp(root *os.Root, dir, prefix string) (*tempFile, error) {
+	for i := 0; ; i++ {
+		name := path.Join(dir, fmt.Sprintf("%s%d-%d", prefix, os.Getpid(), i))
+		f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) && i < 1000 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &tempFile{File: f, relName: name}, nil
+	}
+}
+
+// MkdirTemp creates a new folder with a unique name in dir of the root and
+// returns its name relative to the root.
+func MkdirTemp(root *os.Root, dir, prefix string, perm fs.FileMode) (string, error) {
+	for i := 0; ; i++ {
+		name := path.Join(dir, fmt.Sprintf("%s%d-%d", prefix, os.Getpid(), i))
+		err := root.Mkdir(name, perm)
+		if errors.Is(err, fs.ErrExist) && i < 1000 {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+}
+
+func owner(info fs.FileInfo) (uid, gid int) {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid)
+	}
+	return -1, -1
+}
