@@ -1,0 +1,42 @@
+package lxc
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// CommonConfPath is where LXC's shared container config lives on the device.
+const CommonConfPath = "/usr/share/lxc/config/common.conf"
+
+// activeSeccomp matches an active (not commented) lxc.seccomp.profile line.
+var activeSeccomp = regexp.MustCompile(`^[ \t]*lxc\.seccomp\.profile[ \t]*=`)
+
+// CommentSeccomp returns content with every active lxc.seccomp.profile line
+// commented out and the number of lines changed. Everything else is kept byte
+// for byte. Why: since LXC 4.0.11 a liblxc built without libseccomp fails to
+// parse the key, LXC silently skips the container, and Thunder reports it as
+// not found.
+func CommentSeccomp(content []byte) ([]byte, int) {
+	lines := bytes.SplitAfter(content, []byte("\n"))
+	var out bytes.Buffer
+	out.Grow(len(content) + 64)
+	changed := 0
+	for _, line := range lines {
+		if activeSeccomp.Match(line) {
+			out.WriteString("# ")
+			changed++
+		}
+		out.Write(line)
+	}
+	return out.Bytes(), changed
+}
+
+// HasActiveSeccomp tells whether content has an active lxc.seccomp.profile line.
+func HasActiveSeccomp(content []byte) bool {
+	for _, line := range bytes.SplitAfter(content, []byte("\n")) {
+		if activeSeccomp.Match(line) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,75 @@
+package thunder
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+)
+
+// Plugin execution modes (configuration.root.mode).
+const (
+	ModeOff         = "Off"
+	ModeLocal       = "Local"
+	ModeContainer   = "Container"
+	ModeDistributed = "Distributed"
+)
+
+// ErrNoRoot is returned when a plugin config has no configuration.root
+// object: without it Thunder runs the plugin in-process and a mode cannot be
+// set meaningfully.
+var ErrNoRoot = errors.New(`no "configuration.root" object`)
+
+// ModeState is a plugin's mode as its file states it, enough to restore it.
+type ModeState struct {
+	// Mode is the effective mode: the "mode" key, else Local when legacy
+	// "outofprocess" is true, else Off.
+	Mode string `json:"mode"`
+	// Explicit tells whether the file had a "mode" key; when it had not,
+	// restoring means deleting the key again.
+	Explicit bool `json:"explicit"`
+}
+
+// ReadMode returns the plugin's current mode.
+func ReadMode(data []byte) (ModeState, error) {
+	if !gjson.ValidBytes(data) {
+		return ModeState{}, errors.New("not valid JSON")
+	}
+	root := gjson.GetBytes(data, "configuration.root")
+	if !root.IsObject() {
+		return ModeState{}, ErrNoRoot
+	}
+	if m := root.Get("mode"); m.Exists() {
+		if m.Type != gjson.String {
+			return ModeState{}, fmt.Errorf(`"configuration.root.mode" is %s, want a string`, m.Raw)
+		}
+		return ModeState{Mode: m.String(), Explicit: true}, nil
+	}
+	if root.Get("outofprocess").Bool() {
+		return ModeState{Mode: ModeLocal}, nil
+	}
+	return ModeState{Mode: ModeOff}, nil
+}
+
+// SetMode returns data with configuration.root.mode set to mode. Only the
+// value changes (or, when only legacy "outofprocess" is there, one
+// "mode" member is added to root); every other byte stays as it was.
+func SetMode(data []byte, mode string) ([]byte, error) {
+	if _, err := ReadMode(data); err != nil {
+		return nil, err
+	}
+	return sjson.SetBytes(data, "configuration.root.mode", mode)
+}
+
+// RestoreMode undoes SetMode: the previous explicit mode is written back, or
+// the "mode" member is removed when the file had none.
+func RestoreMode(data []byte, prev ModeState) ([]byte, error) {
+	if _, err := ReadMode(data); err != nil {
+		return nil, err
+	}
+	if prev.Explicit {
+		return sjson.SetBytes(data, "configuration.root.mode", prev.Mode)
+	}
+	return sjson.DeleteBytes(data, "configuration.root.mode")
+}
