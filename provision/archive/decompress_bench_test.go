@@ -1,0 +1,145 @@
+package archive
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// benchCacheVersion names the cached benchmark archives; change it when
+// writeMixedTree or the compressor list changes.
+const benchCacheVersion = "decompress-bench-v1"
+
+// benchArchives returns a ~64 MiB tar of mixed data and its compressed
+// copies, made by the real tools. Compressing 64 MiB with xz and bzip2 takes
+// a minute, so the files are kept in the user cache folder and reused: their
+// content is deterministic (fixed seed).
+func benchArchives(b *testing.B) (plain string, files map[Format]string) {
+	b.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(cache, "thunder-lxc", benchCacheVersion)
+	files = map[Format]string{FormatTar: filepath.Join(dir, "rootfs.tar")}
+	for _, c := range compressors {
+		files[c.format] = filepath.Join(dir, "rootfs"+c.ext)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return files[FormatTar], files
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		b.Fatal(err)
+	}
+
+	b.Logf("making the benchmark archives in %s (once)", dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	// Build beside the cache folder and rename it into place, so an
+	// interrupted run never leaves a partial cache behind.
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+benchCacheVersion)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	tree := filepath.Join(tmp, "tree")
+	writeMixedTree(b, tree, 64<<20, 42)
+	tarPath := makeTar(b, tree, filepath.Join(tmp, "rootfs.tar"))
+	if err := os.RemoveAll(tree); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range compressors {
+		compress(b, c.args, tarPath, filepath.Join(tmp, "rootfs"+c.ext))
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		b.Fatal(err)
+	}
+	return files[FormatTar], files
+}
+
+func fileSize(b *testing.B, path string) int64 {
+	b.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return info.Size()
+}
+
+// decodeAll is one benchmark iteration: open, decode to the end, close.
+func decodeAll(b *testing.B, path string) {
+	rc, _, err := OpenTarball(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		b.Fatal(err)
+	}
+	if err := rc.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkDecompress measures decode throughput per format; MB/s counts
+// bytes of plain tar produced.
+func BenchmarkDecompress(b *testing.B) {
+	plain, files := benchArchives(b)
+	size := fileSize(b, plain)
+	for _, format := range []Format{FormatTar, FormatGzip, FormatXz, FormatZstd, FormatBzip2, FormatLz4} {
+		b.Run(string(format), func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				decodeAll(b, files[format])
+			}
+			// After the loop: b.Loop's first call drops metrics reported before.
+			b.ReportMetric(float64(fileSize(b, files[format]))/float64(size), "ratio")
+		})
+	}
+}
+
+// BenchmarkXzPureGoVsSystem compares ulikunitz/xz with the system's xz on the
+// same file (ARCHITECTURE.md asks for the measure before settling on pure Go).
+func BenchmarkXzPureGoVsSystem(b *testing.B) {
+	plain, files := benchArchives(b)
+	size := fileSize(b, plain)
+	b.Run("pure-go", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			decodeAll(b, files[FormatXz])
+		}
+	})
+	for _, args := range [][]string{{"xz", "-dc"}, {"xz", "-T0", "-dc"}} {
+		name := "system-" + args[0]
+		if len(args) == 3 {
+			name += args[1]
+		}
+		b.Run(name, func(b *testing.B) {
+			needTool(b, "xz")
+			b.SetBytes(size)
+			for b.Loop() {
+				cmd := exec.Command(args[0], append(args[1:], files[FormatXz])...)
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := cmd.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				if n != size {
+					b.Fatalf("xz gave %d bytes, want %d", n, size)
+				}
+			}
+		})
+	}
+}

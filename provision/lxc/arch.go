@@ -1,0 +1,158 @@
+package lxc
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+)
+
+// ELFInfo describes one ELF file: Class 32/64, Machine (debug/elf Machine),
+// and the lxc.arch value.
+type ELFInfo struct {
+	Path    string // the name looked up in the rootfs, e.g. "/sbin/init"
+	Class   int    // 32 or 64
+	Machine elf.Machine
+	LXCArch string
+}
+
+// archPrograms are the files whose architecture is the rootfs's, most
+// telling first: what LXC starts, the shell, then the dynamic loader, which
+// every dynamically linked rootfs has even without a shell.
+var archPrograms = []string{"/sbin/init", "/bin/busybox", "/bin/sh", "/usr/sbin/init", "/usr/bin/busybox"}
+
+// loaderFolders hold the dynamic loader: ld-linux-armhf.so.3, ld-linux-aarch64.so.1,
+// ld-linux-x86-64.so.2, ld-linux.so.2, ld-musl-*.so.1, ld-uClibc.so.0...
+var loaderFolders = []string{"/lib", "/lib64", "/usr/lib", "/usr/lib64"}
+
+// DetectArch finds the architecture of a root filesystem from its ELF files:
+// /sbin/init, /bin/busybox, /bin/sh, the dynamic loader (/lib/ld-*,
+// /lib64/ld-*, /usr/lib/ld-*)... Paths are resolved inside the root, so an
+// absolute symlink /sbin/init -> /lib/systemd/systemd means the rootfs's
+// file. The first readable ELF wins; a shell-script /sbin/init is passed over.
+func DetectArch(root *os.Root) (ELFInfo, error) {
+	candidates := slices.Clone(archPrograms)
+	for _, dir := range loaderFolders {
+		candidates = append(candidates, loaders(root, dir)...)
+	}
+	var problems []string
+	for _, name := range candidates {
+		info, err := readELFHeader(root, name)
+		if err == nil {
+			return info, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			problems = append(problems, err.Error())
+		}
+	}
+	msg := fmt.Sprintf("no ELF program found in the rootfs (looked for %s and %s): give the architecture with --arch",
+		strings.Join(archPrograms, ", "), strings.Join(loaderPatterns(), ", "))
+	if len(problems) > 0 {
+		msg += " (" + strings.Join(problems, "; ") + ")"
+	}
+	return ELFInfo{}, errors.New(msg)
+}
+
+func loaderPatterns() []string {
+	var patterns []string
+	for _, dir := range loaderFolders {
+		patterns = append(patterns, dir+"/ld-*")
+	}
+	return patterns
+}
+
+// loaders lists dir's ld-* entries inside the root, sorted; nothing when the
+// folder is missing.
+func loaders(root *os.Root, dir string) []string {
+	resolved, err := inroot.Resolve(root, dir, true)
+	if err != nil {
+		return nil
+	}
+	f, err := root.Open(resolved)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil
+	}
+	slices.Sort(names)
+	var found []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "ld-") && strings.Contains(n, ".so") {
+			found = append(found, path.Join(dir, n))
+		}
+	}
+	return found
+}
+
+// readELFHeader reads only the ELF header of name (following symlinks inside
+// the root): enough for class and machine, and cheap on a big binary.
+func readELFHeader(root *os.Root, name string) (ELFInfo, error) {
+	resolved, err := inroot.Resolve(root, name, true)
+	if err != nil {
+		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
+	}
+	f, err := root.Open(resolved)
+	if err != nil {
+		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return ELFInfo{}, fmt.Errorf("%s: not a regular file", name)
+	}
+	var ident [elf.EI_NIDENT]byte
+	if _, err := io.ReadFull(f, ident[:]); err != nil || !bytes.HasPrefix(ident[:], []byte(elf.ELFMAG)) {
+		return ELFInfo{}, fmt.Errorf("%s: not an ELF file", name)
+	}
+	var order binary.ByteOrder
+	switch elf.Data(ident[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		order = binary.LittleEndian
+	case elf.ELFDATA2MSB:
+		order = binary.BigEndian
+	default:
+		return ELFInfo{}, fmt.Errorf("%s: ELF file with unknown byte order %d", name, ident[elf.EI_DATA])
+	}
+	// e_type and e_machine follow the ident in both classes.
+	var typeMachine [2]uint16
+	if err := binary.Read(f, order, &typeMachine); err != nil {
+		return ELFInfo{}, fmt.Errorf("%s: short ELF header: %w", name, err)
+	}
+	info := ELFInfo{Path: name, Machine: elf.Machine(typeMachine[1])}
+	switch elf.Class(ident[elf.EI_CLASS]) {
+	case elf.ELFCLASS32:
+		info.Class = 32
+	case elf.ELFCLASS64:
+		info.Class = 64
+	default:
+		return ELFInfo{}, fmt.Errorf("%s: ELF file with unknown class %d", name, ident[elf.EI_CLASS])
+	}
+	info.LXCArch = lxcArch(info.Class)
+	return info, nil
+}
+
+// lxcArch is the lxc.arch value for a rootfs of the given ELF class. lxc.arch
+// sets the container's personality, which only matters for 32-bit code on a
+// 64-bit kernel: "linux32" makes uname report the 32-bit machine (i686,
+// armv7l), as that userland expects. LXC's man page (lxc.container.conf(5))
+// lists x86, i686, x86_64 and amd64 as examples; liblxc also accepts i386,
+// arm, armel, armhf, armv7l, arm64, aarch64, ppc, ppc64, ppc64le, mips,
+// mips64, riscv64, s390x, and the generic linux32 and linux64, which are what
+// this tool writes since they do not depend on naming the CPU family.
+func lxcArch(class int) string {
+	if class == 32 {
+		return "linux32"
+	}
+	return "linux64"
+}
