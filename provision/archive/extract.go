@@ -96,7 +96,8 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 	return x.stats, nil
 }
 
-// countingReader tells how far into the stream an error happened.
+// countingReader tells how far into the stream an error happened: its
+// offset is the bytes read so far, i.e. the end of the block that failed.
 type countingReader struct {
 	r io.Reader
 	n int64
