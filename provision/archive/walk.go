@@ -1,0 +1,279 @@
+package archive
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SkipAction is what WriteTar does with one path of the source.
+type SkipAction int
+
+const (
+	// Keep writes the path (a folder: with everything below it).
+	Keep SkipAction = iota
+	// SkipEntry leaves the path out; for a folder, its whole subtree and
+	// the folder itself.
+	SkipEntry
+	// KeepDirOnly writes a folder with its metadata but none of its
+	// contents: /proc, /sys, /dev of a live system. For anything else it
+	// means Keep.
+	KeepDirOnly
+)
+
+// WriteTar writes a faithful tar stream of the folder src to w: PAX format,
+// numeric IDs (no user names), xattrs as SCHILY.xattr.*, hardlinks detected
+// by device and inode, devices, FIFOs, symlinks as written, mtimes with
+// nanoseconds. The root folder itself is the entry "./" (so its owner, mode
+// and times travel too); every other name is relative to src, slash
+// separated ("etc/passwd", folders with a trailing "/"), in lexical order.
+// skip, when non-nil, is asked for every path but the root, with its
+// relative name and lstat info. Unix sockets are left out: tar cannot hold
+// them. Symlinks are never followed; src itself may be one.
+func WriteTar(ctx context.Context, w io.Writer, src string, skip func(rel string, info fs.FileInfo) SkipAction) error {
+	return writeTar(ctx, w, src, skip, nil)
+}
+
+// fileID identifies an inode across the walk.
+type fileID struct{ dev, ino uint64 }
+
+// tarWalker holds the state of one WriteTar.
+type tarWalker struct {
+	ctx     context.Context
+	tw      *tar.Writer
+	src     string
+	skip    func(string, fs.FileInfo) SkipAction
+	exclude map[fileID]bool // folders never entered (CopyDir's destination)
+	links   map[fileID]string
+	buf     []byte
+	xbuf    []byte
+}
+
+func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool) error {
+	real, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return fmt.Errorf("source folder: %w", err)
+	}
+	t := &tarWalker{
+		ctx: ctx, tw: tar.NewWriter(w), src: real, skip: skip, exclude: exclude,
+		links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
+	}
+	if err := filepath.WalkDir(real, t.visit); err != nil {
+		return err
+	}
+	if err := t.tw.Close(); err != nil {
+		return fmt.Errorf("finish tar stream: %w", err)
+	}
+	return nil
+}
+
+func (t *tarWalker) visit(p string, d fs.DirEntry, walkErr error) error {
+	if walkErr != nil {
+		return fmt.Errorf("read source %q: %w", p, walkErr)
+	}
+	if err := t.ctx.Err(); err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(t.src, p)
+	if err != nil {
+		return err
+	}
+	rel = filepath.ToSlash(rel)
+	info, err := d.Info()
+	if err != nil {
+		return fmt.Errorf("stat source %q: %w", p, err)
+	}
+	st, ok := info.Sys().(*unix.Stat_t)
+	if !ok {
+		st = new(unix.Stat_t)
+		if err := unix.Lstat(p, st); err != nil {
+			return fmt.Errorf("stat source %q: %w", p, err)
+		}
+	}
+	isDir := info.IsDir()
+	if isDir && t.exclude[fileID{uint64(st.Dev), uint64(st.Ino)}] {
+		return fs.SkipDir
+	}
+	action := Keep
+	if rel != "." && t.skip != nil {
+		action = t.skip(rel, info)
+	}
+	if action == SkipEntry {
+		if isDir {
+			return fs.SkipDir
+		}
+		return nil
+	}
+	if info.Mode()&fs.ModeSocket != 0 {
+		return nil
+	}
+	if err := t.write(p, rel, info, st); err != nil {
+		return fmt.Errorf("archive %q: %w", p, err)
+	}
+	if isDir && action == KeepDirOnly {
+		return fs.SkipDir
+	}
+	return nil
+}
+
+// write emits one header, and the content of a regular file.
+func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
+	hdr := &tar.Header{
+		Name:    rel,
+		Mode:    int64(st.Mode & 0o7777),
+		Uid:     int(st.Uid),
+		Gid:     int(st.Gid),
+		ModTime: time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec)),
+		Format:  tar.FormatPAX,
+	}
+	id := fileID{uint64(st.Dev), uint64(st.Ino)}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		hdr.Typeflag = tar.TypeDir
+		hdr.Name += "/"
+		if rel == "." {
+			hdr.Name = "./"
+		}
+	case unix.S_IFREG:
+		if first, ok := t.links[id]; ok && st.Nlink > 1 {
+			hdr.Typeflag, hdr.Linkname = tar.TypeLink, first
+			return t.tw.WriteHeader(hdr)
+		}
+		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
+	case unix.S_IFLNK:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
+	case unix.S_IFCHR, unix.S_IFBLK:
+		hdr.Typeflag = tar.TypeChar
+		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
+			hdr.Typeflag = tar.TypeBlock
+		}
+		hdr.Devmajor, hdr.Devminor = int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
+	case unix.S_IFIFO:
+		hdr.Typeflag = tar.TypeFifo
+	default:
+		return fmt.Errorf("unsupported file type %v", info.Mode().Type())
+	}
+	// Hardlinks to symlinks, devices and FIFOs are kept as well.
+	if hdr.Typeflag != tar.TypeDir && st.Nlink > 1 {
+		if first, ok := t.links[id]; ok {
+			hdr.Typeflag, hdr.Linkname, hdr.Size, hdr.Devmajor, hdr.Devminor = tar.TypeLink, first, 0, 0, 0
+			return t.tw.WriteHeader(hdr)
+		}
+		t.links[id] = rel
+	}
+	if err := t.readXattrs(p, hdr); err != nil {
+		return err
+	}
+	if err := t.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if hdr.Typeflag == tar.TypeReg {
+		return t.copyFile(p, hdr.Size)
+	}
+	return nil
+}
+
+// copyFile streams exactly size bytes; a file that changed size while being
+// archived is an error, not a silently wrong copy.
+func (t *tarWalker) copyFile(p string, size int64) error {
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	n, err := io.CopyBuffer(t.tw, io.LimitReader(f, size), t.buf)
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("file shrank from %d to %d bytes while being read", size, n)
+	}
+	return nil
+}
+
+// readXattrs stores every extended attribute of p, without following it.
+func (t *tarWalker) readXattrs(p string, hdr *tar.Header) error {
+	names, err := t.listXattrs(p)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		value, err := t.getXattr(p, name)
+		if errors.Is(err, unix.ENODATA) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("read xattr %s: %w", name, err)
+		}
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = make(map[string]string)
+		}
+		hdr.PAXRecords[paxXattrPrefix+name] = string(value)
+	}
+	return nil
+}
+
+func (t *tarWalker) listXattrs(p string) ([]string, error) {
+	for {
+		n, err := unix.Llistxattr(p, t.xbuf)
+		if errors.Is(err, unix.ERANGE) {
+			t.xbuf = make([]byte, 2*len(t.xbuf))
+			continue
+		}
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list xattrs: %w", err)
+		}
+		var names []string
+		for _, b := range splitNul(t.xbuf[:n]) {
+			names = append(names, string(b))
+		}
+		return names, nil
+	}
+}
+
+func (t *tarWalker) getXattr(p, name string) ([]byte, error) {
+	for {
+		n, err := unix.Lgetxattr(p, name, t.xbuf)
+		if errors.Is(err, unix.ERANGE) {
+			t.xbuf = make([]byte, 2*len(t.xbuf))
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return append([]byte(nil), t.xbuf[:n]...), nil
+	}
+}
+
+func splitNul(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && b[i] != 0 {
+			i++
+		}
+		if i > 0 {
+			out = append(out, b[:i])
+		}
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	return out
+}
