@@ -88,7 +88,7 @@ func (o kernelOption) check(cfg KernelConfig, needs KernelNeeds) KernelFinding {
 	switch {
 	case o.alwaysOnSince.Known() && !cfg.Version.Before(o.alwaysOnSince.Major, o.alwaysOnSince.Minor, o.alwaysOnSince.Patch):
 		present = true
-		why = fmt.Sprintf("%s; always on since Linux %d.%d, where the option was removed", why, o.alwaysOnSince.Major, o.alwaysOnSince.Minor)
+		why = fmt.Sprintf("%s; always on since Linux %s, where the option was removed", why, o.alwaysOnSince.short())
 		if cfg.Version.Known() {
 			why += fmt.Sprintf(" (this config is for %s)", cfg.Version)
 		} else {
@@ -97,7 +97,7 @@ func (o kernelOption) check(cfg KernelConfig, needs KernelNeeds) KernelFinding {
 	case o.oldName != "" && cfg.Version.Before(o.renamedIn.Major, o.renamedIn.Minor, o.renamedIn.Patch):
 		name = o.oldName
 		present = cfg.Enabled(name)
-		why = fmt.Sprintf("%s (called %s before Linux %d.%d)", why, o.oldName, o.renamedIn.Major, o.renamedIn.Minor)
+		why = fmt.Sprintf("%s (called %s before Linux %s)", why, o.oldName, o.renamedIn.short())
 	default:
 		present = cfg.Enabled(name)
 	}
@@ -106,6 +106,14 @@ func (o kernelOption) check(cfg KernelConfig, needs KernelNeeds) KernelFinding {
 		why += "; " + o.when
 	}
 	return KernelFinding{Name: name, Present: present, Required: required, Why: why}
+}
+
+// short prints 4.7 for 4.7.0 and 2.6.33 for 2.6.33.
+func (v KernelVersion) short() string {
+	if v.Patch == 0 {
+		return fmt.Sprintf("%d.%d", v.Major, v.Minor)
+	}
+	return v.String()
 }
 
 func never(KernelNeeds) bool { return false }
@@ -197,11 +205,11 @@ var kernelOptions = []kernelOption{
 	{name: "CONFIG_SECCOMP",
 		why:          "seccomp support; without it LXC silently skips lxc.seccomp.profile and the container runs without its syscall filter",
 		requiredWhen: func(n KernelNeeds) bool { return n.Seccomp },
-		when:         "needed when lxc.seccomp.profile stays in common.conf (--seccomp keep)"},
+		when:         "needed when lxc.seccomp.profile stays active in common.conf (--seccomp keep, or auto with a liblxc built with libseccomp)"},
 	{name: "CONFIG_SECCOMP_FILTER",
 		why:          "seccomp BPF filters, what lxc.seccomp.profile is compiled to; with SECCOMP but without it loading the profile fails and the container does not start",
 		requiredWhen: func(n KernelNeeds) bool { return n.Seccomp },
-		when:         "needed when lxc.seccomp.profile stays in common.conf (--seccomp keep)"},
+		when:         "needed when lxc.seccomp.profile stays active in common.conf (--seccomp keep, or auto with a liblxc built with libseccomp)"},
 	{name: "CONFIG_SECURITY_FILE_CAPABILITIES",
 		why:           "file capabilities and the per-process capability bounding set that lxc.cap.drop shrinks; without it the container root keeps every capability LXC means to drop",
 		alwaysOnSince: KernelVersion{2, 6, 33}},

@@ -111,6 +111,12 @@ CONFIG_MEMCG=y
 	if f := finding(t, got, "CONFIG_MEMCG"); f.Present {
 		t.Errorf("6.1 MEMCG not set: %+v", f)
 	}
+	if f := finding(t, got, "CONFIG_SECURITY_FILE_CAPABILITIES"); !strings.Contains(f.Why, "since Linux 2.6.33,") {
+		t.Errorf("file capabilities must name 2.6.33: %q", f.Why)
+	}
+	if f := finding(t, got, "CONFIG_DEVPTS_MULTIPLE_INSTANCES"); !strings.Contains(f.Why, "since Linux 4.7,") {
+		t.Errorf("devpts instances must name 4.7: %q", f.Why)
+	}
 }
 
 func TestNewKernelReportOK(t *testing.T) {

@@ -111,7 +111,7 @@ func buildrootFindings(cfg lxc.KernelConfig, fams []buildrootFamily) []Buildroot
 			menuLibseccomp)
 	}
 	add("BR2_PACKAGE_LIBCAP", false,
-		"liblxc is built with capabilities support (-Dcapabilities=true); without it liblxc cannot apply lxc.cap.drop from common.conf",
+		"gives liblxc capabilities support (-Dcapabilities=true); without it liblxc cannot apply lxc.cap.drop from common.conf",
 		menuLibcap)
 	add("BR2_PACKAGE_CGROUPFS_MOUNT", false,
 		"mounts the cgroup hierarchies at boot on systems without systemd; without mounted cgroups lxc-start fails",
