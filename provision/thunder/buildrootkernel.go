@@ -1,0 +1,149 @@
+package thunder
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+)
+
+// buildrootKernelConfig finds the kernel configuration a Buildroot tree
+// uses. It prefers the configured kernel build folder
+// (<output>/build/linux-*/.config): that is the final configuration, with
+// any fragments merged. Otherwise it takes BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE,
+// relative to the Buildroot top folder. It returns "" and notes saying why
+// when there is nothing trustworthy to check.
+func buildrootKernelConfig(cfg lxc.KernelConfig, brConfig string) (string, []string) {
+	if !cfg.Enabled("BR2_LINUX_KERNEL") {
+		return "", []string{"kernel check not run: this tree does not build the kernel (BR2_LINUX_KERNEL is off); check the device's kernel with: thunder-lxc check kernel FILE"}
+	}
+	dir, err := filepath.Abs(filepath.Dir(brConfig))
+	if err != nil {
+		return "", []string{fmt.Sprintf("kernel check not run: %v", err)}
+	}
+	var notes []string
+
+	// lxc.FindKernelConfig skips dir/.config (Buildroot's, no CONFIG_
+	// options) and looks in build/ (O= output folder) and output/build/.
+	found, err := lxc.FindKernelConfig(dir)
+	if err == nil {
+		return found, []string{fmt.Sprintf("kernel config taken from the kernel build folder %s (the final configuration, fragments merged)", found)}
+	}
+	if !errors.Is(err, lxc.ErrNoKernelConfig) {
+		notes = append(notes, fmt.Sprintf("kernel build folder not used: %v", err))
+	}
+
+	custom, _ := cfg.Value("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE")
+	if !cfg.Enabled("BR2_LINUX_KERNEL_USE_CUSTOM_CONFIG") || custom == "" {
+		defconfig, _ := cfg.Value("BR2_LINUX_KERNEL_DEFCONFIG")
+		return "", append(notes, fmt.Sprintf("kernel check not run: the kernel configuration comes from an in-tree defconfig (%q) and the kernel is not configured yet; run make linux-configure and check again, or use a custom config file (%s)",
+			defconfig, menuKernelConfig))
+	}
+	path, err := resolveBuildrootPath(custom, dir)
+	if err != nil {
+		return "", append(notes, fmt.Sprintf("kernel check not run: BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE %q: %v", custom, err))
+	}
+	kcfg, err := lxc.ReadKernelConfig(path)
+	if err != nil {
+		return "", append(notes, fmt.Sprintf("kernel check not run: %v", err))
+	}
+	// A defconfig (make savedefconfig) lists only options that differ from
+	// their defaults, so an absent option may well be on (UTS_NS defaults
+	// to y): checking it would report false failures.
+	if !kcfg.Version.Known() {
+		return "", append(notes, fmt.Sprintf("kernel check not run: %s is a defconfig (no \"Kernel Configuration\" header), which omits options left at their default; run make linux-configure and check again", path))
+	}
+	notes = append(notes, fmt.Sprintf("kernel config taken from BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE: %s", path))
+	if frags, _ := cfg.Value("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES"); strings.TrimSpace(frags) != "" {
+		notes = append(notes, fmt.Sprintf("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES (%s) are merged on top of it at build time and are not part of this check; check output/build/linux-*/.config after make linux-configure for the final verdict", frags))
+	}
+	return path, notes
+}
+
+var makeVarRE = regexp.MustCompile(`\$\(([A-Za-z0-9_]+)\)`)
+
+// resolveBuildrootPath turns a path from a Buildroot option into a file on
+// this machine: make variables expanded, a relative path taken from the
+// Buildroot top folder (where make runs), which is the .config's folder for
+// an in-tree build, or the -C folder in the Makefile Buildroot writes into
+// an O= output folder.
+func resolveBuildrootPath(value, configDir string) (string, error) {
+	tops := buildrootTopDirs(configDir)
+	vars := map[string]string{"CONFIG_DIR": configDir, "TOPDIR": tops[len(tops)-1]}
+	for _, out := range []string{configDir, filepath.Join(configDir, "output")} {
+		for k, v := range externalPaths(filepath.Join(out, ".br2-external.mk")) {
+			vars[k] = v
+		}
+	}
+	var unknown []string
+	expanded := makeVarRE.ReplaceAllStringFunc(value, func(ref string) string {
+		name := makeVarRE.FindStringSubmatch(ref)[1]
+		if v, ok := vars[name]; ok {
+			return v
+		}
+		unknown = append(unknown, name)
+		return ref
+	})
+	if len(unknown) > 0 {
+		return "", fmt.Errorf("cannot expand $(%s) here; pass the kernel config to: thunder-lxc check kernel FILE", strings.Join(unknown, "), $("))
+	}
+	if filepath.IsAbs(expanded) {
+		if _, err := os.Stat(expanded); err != nil {
+			return "", fileError("kernel config", expanded, err)
+		}
+		return expanded, nil
+	}
+	for _, top := range tops {
+		candidate := filepath.Join(top, expanded)
+		if _, err := os.Stat(candidate); err == nil {
+			return candidate, nil
+		}
+	}
+	return "", fmt.Errorf("not found relative to the Buildroot top folder (tried %s)", strings.Join(tops, ", "))
+}
+
+var makeargsRE = regexp.MustCompile(`^MAKEARGS\s*:=\s*-C\s+(\S+)`)
+
+// buildrootTopDirs returns the folders a relative Buildroot path may start
+// from: the .config's folder, then the source tree an O= output folder's
+// Makefile points to (the last one is the best guess for $(TOPDIR)).
+func buildrootTopDirs(configDir string) []string {
+	tops := []string{configDir}
+	f, err := os.Open(filepath.Join(configDir, "Makefile"))
+	if err != nil {
+		return tops
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := makeargsRE.FindStringSubmatch(sc.Text()); m != nil {
+			return append(tops, m[1])
+		}
+	}
+	return tops
+}
+
+var externalPathRE = regexp.MustCompile(`^(BR2_EXTERNAL_[A-Za-z0-9_]+_PATH)\s*:?=\s*(\S+)`)
+
+// externalPaths reads BR2_EXTERNAL_<NAME>_PATH from the .br2-external.mk
+// Buildroot writes into its output folder.
+func externalPaths(path string) map[string]string {
+	vars := map[string]string{}
+	f, err := os.Open(path)
+	if err != nil {
+		return vars
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := externalPathRE.FindStringSubmatch(sc.Text()); m != nil {
+			vars[m[1]] = m[2]
+		}
+	}
+	return vars
+}
