@@ -2,7 +2,6 @@ package lxc
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/go-multierror"
 )
@@ -61,14 +60,7 @@ func (r IDMapRequest) Validate() error {
 		}
 	}
 	if errs != nil {
-		// One line: the CLI prints errors as a single line.
-		errs.ErrorFormat = func(list []error) string {
-			parts := make([]string, len(list))
-			for i, err := range list {
-				parts[i] = err.Error()
-			}
-			return strings.Join(parts, "; ")
-		}
+		errs.ErrorFormat = oneLine // the CLI prints an error as one line
 	}
 	return errs.ErrorOrNil()
 }
