@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 )
 
 // Owner is the owner of a host object, in host IDs.
@@ -74,7 +75,6 @@ type AccessReport struct {
 type modeBits struct {
 	owner, group, other    uint32 // 3 bits each: r=4 w=2 x=1
 	setuid, setgid, sticky bool
-	anyExecute             bool   // some x bit is set
 	kind                   string // "directory", "socket" or "file"
 }
 
@@ -119,21 +119,22 @@ func ExplainAccess(m IDMap, owner Owner, mode fs.FileMode, isSocket bool) Access
 
 // For is what container user uid, in groups gids (primary and
 // supplementary), may do with the object. Container uid 0 is taken to hold
-// CAP_DAC_OVERRIDE, as LXC leaves it by default.
+// CAP_DAC_OVERRIDE, as LXC leaves it by default. It reads only exported
+// fields, so it also answers for a report read back from JSON.
 func (r AccessReport) For(uid int, gids ...int) Permission {
-	bits := r.bits.other
+	p := r.Other
 	switch {
 	case r.OwnerMapped && uid == r.ContainerUID:
-		bits = r.bits.owner
+		p = r.Owner
 	case r.GroupMapped && slices.Contains(gids, r.ContainerGID):
-		bits = r.bits.group
+		p = r.Group
 	}
-	p := r.bits.allowed(bits)
 	if uid == 0 && r.RootOverrides {
 		// CAP_DAC_OVERRIDE grants read and write always, and execute on
 		// directories always but on files only when some x bit is set.
+		mode, _ := strconv.ParseUint(r.Mode, 8, 32)
 		p.Read, p.Write = true, true
-		p.Execute = p.Execute || r.bits.kind == "directory" || r.bits.anyExecute
+		p.Execute = p.Execute || r.Kind == "directory" || mode&0o111 != 0
 	}
 	return p
 }
@@ -146,7 +147,6 @@ func splitMode(mode fs.FileMode, isSocket bool) modeBits {
 		setgid: mode&fs.ModeSetgid != 0 || mode&0o2000 != 0,
 		sticky: mode&fs.ModeSticky != 0 || mode&0o1000 != 0,
 	}
-	b.anyExecute = perm&0o111 != 0
 	switch {
 	case isSocket || mode&fs.ModeSocket != 0:
 		b.kind = "socket"

@@ -184,3 +184,26 @@ func TestAccessReportJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessForAfterJSON(t *testing.T) {
+	m := mustIDMap(t, DefaultIDMapRequest())
+	for _, r := range []AccessReport{
+		ExplainAccess(m, Owner{101000, 101000}, 0o601, false),
+		ExplainAccess(m, Owner{101000, 101000}, fs.ModeDir|0o750, false),
+		ExplainAccess(keep1000(t), Owner{1000, 1000}, 0o775, true),
+	} {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back AccessReport
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []user{{0, []int{0}}, {1000, []int{1000}}, {1500, []int{1000}}, {2000, []int{2000}}} {
+			if got, want := back.For(u.uid, u.gids...), r.For(u.uid, u.gids...); got != want {
+				t.Errorf("mode %s, uid %d: after JSON %+v, before %+v", r.Mode, u.uid, got, want)
+			}
+		}
+	}
+}
