@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+)
+
+func init() { subcommands = append(subcommands, newIDMapCmd) }
+
+// idmapReport is what --json prints: the request, the ranges, the config
+// lines, and the /etc/subuid and /etc/subgid lines root needs on the device.
+type idmapReport struct {
+	Request lxc.IDMapRequest `json:"request"`
+	lxc.IDMap
+	Lines  []string `json:"lines"`
+	SubUID []string `json:"subuid"`
+	SubGID []string `json:"subgid"`
+}
+
+func newIDMapCmd() *cobra.Command {
+	req := lxc.DefaultIDMapRequest()
+	var keep []int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "idmap",
+		Short: "Print the lxc.idmap lines for a container",
+		Long: `Print the lxc.idmap lines that map container IDs 0..size-1 to host IDs
+base..base+size-1, except kept IDs, which map to themselves (a shared folder
+owned by host user 1000 stays owned by user 1000 in the container).`,
+		Example: `  thunder-lxc idmap --keep 1000
+  thunder-lxc idmap --base 200000 --keep-uid 1000 --keep-gid 44 --json`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			req.KeepUIDs = append(slices.Clone(keep), req.KeepUIDs...)
+			req.KeepGIDs = append(slices.Clone(keep), req.KeepGIDs...)
+			m, err := lxc.NewIDMap(req)
+			if err != nil {
+				return err
+			}
+			warnOldKernels(cmd, m)
+			lines := make([]string, 0, len(m.UID)+len(m.GID))
+			for _, l := range m.Lines() {
+				lines = append(lines, "lxc.idmap = "+l)
+			}
+			out := cmd.OutOrStdout()
+			if !asJSON {
+				for _, l := range lines {
+					if _, err := fmt.Fprintln(out, l); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			uid, gid := m.HostRanges()
+			report := idmapReport{Request: req, IDMap: m, Lines: lines}
+			// Granting against an empty file lists every grant root needs.
+			if report.SubUID, err = lxc.MissingGrants(nil, uid); err != nil {
+				return err
+			}
+			if report.SubGID, err = lxc.MissingGrants(nil, gid); err != nil {
+				return err
+			}
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(report)
+		},
+	}
+	flags := cmd.Flags()
+	flags.IntVar(&req.Base, "base", req.Base, "first host ID of the shifted range")
+	flags.IntVar(&req.Size, "size", req.Size, "how many container IDs are mapped (0..size-1)")
+	flags.IntSliceVar(&keep, "keep", nil, "container user and group ID mapped to the same host ID (repeatable)")
+	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "container user ID mapped to the same host ID (repeatable)")
+	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "container group ID mapped to the same host ID (repeatable)")
+	flags.BoolVar(&asJSON, "json", false, "print a JSON report")
+	return cmd
+}
+
+// warnOldKernels says so when a map is longer than kernels before 4.15
+// accept: the container would fail to start on such a device, not here.
+func warnOldKernels(cmd *cobra.Command, m lxc.IDMap) {
+	for _, side := range []struct {
+		name string
+		n    int
+	}{{"uid", len(m.UID)}, {"gid", len(m.GID)}} {
+		if side.n > lxc.OldKernelMaxIDMapRanges {
+			fmt.Fprintf(cmd.ErrOrStderr(), "thunder-lxc: warning: %d %s ranges; Linux before 4.15 accepts at most %d\n",
+				side.n, side.name, lxc.OldKernelMaxIDMapRanges)
+		}
+	}
+}
