@@ -1,0 +1,44 @@
+package provision
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+)
+
+// seccompDecision tells whether the target's common.conf gets its
+// lxc.seccomp.profile line commented out, and why.
+func (p *Plan) seccompDecision() (comment bool, why string, err error) {
+	switch p.Request.Seccomp {
+	case SeccompKeep:
+		return false, "", nil
+	case SeccompComment:
+		return true, "lxc.seccomp.profile commented out (--seccomp comment, the guide's way)", nil
+	}
+	lib, found, err := lxc.FindLibLXC(p.root)
+	if err != nil {
+		return false, "", fmt.Errorf("--seccomp auto: %w", err)
+	}
+	if !found {
+		return true, "lxc.seccomp.profile commented out: the target has no liblxc to tell whether it can parse the line (--seccomp auto)", nil
+	}
+	if !lib.Seccomp {
+		return true, fmt.Sprintf("lxc.seccomp.profile commented out: the target's %s is built without libseccomp and would refuse the container (--seccomp auto)", lib.Path), nil
+	}
+	return false, fmt.Sprintf("lxc.seccomp.profile kept: the target's %s is linked with libseccomp (--seccomp auto)", lib.Path), nil
+}
+
+// detectArchInFolder reads lxc.arch from the ELF files of a rootfs folder.
+func detectArchInFolder(dir string) (string, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	info, err := lxc.DetectArch(root)
+	if err != nil {
+		return "", fmt.Errorf("rootfs %s: %w: give --arch (linux32 or linux64)", dir, err)
+	}
+	return info.LXCArch, nil
+}

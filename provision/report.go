@@ -1,0 +1,150 @@
+package provision
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/archive"
+)
+
+// Report says what a run did (or, for a dry run, would do).
+type Report struct {
+	Command    string            `json:"command"`
+	Target     string            `json:"target"`
+	DryRun     bool              `json:"dryRun"`
+	Changed    bool              `json:"changed"`
+	Layout     string            `json:"layout"`
+	DataPath   string            `json:"datapath"`
+	Source     Source            `json:"source"`
+	Containers []ContainerReport `json:"containers"`
+	Files      []FileReport      `json:"files"`
+	Warnings   []string          `json:"warnings"`
+	Seconds    float64           `json:"seconds"`
+}
+
+// ContainerReport is one container's part of the report.
+type ContainerReport struct {
+	Callsign     string `json:"callsign"`
+	ClassName    string `json:"classname"`
+	PluginConfig string `json:"pluginConfig"`
+	PreviousMode string `json:"previousMode"`
+	// Dir is the device path of the container folder.
+	Dir    string `json:"dir"`
+	Action string `json:"action"`
+	Arch   string `json:"arch"`
+	// Config is the rendered LXC config.
+	Config string         `json:"config"`
+	Stats  *archive.Stats `json:"stats,omitempty"`
+}
+
+// FileReport is one edited file of the target.
+type FileReport struct {
+	Path    string `json:"path"`
+	Changed bool   `json:"changed"`
+	Why     string `json:"why"`
+	// Diff is a unified diff of the edit (dry runs only).
+	Diff string `json:"diff,omitempty"`
+}
+
+func newReport(p *Plan) *Report {
+	r := &Report{
+		Command:  "provision",
+		Target:   p.root.Name(),
+		DryRun:   p.Request.DryRun,
+		Changed:  p.changes() && !p.Request.DryRun,
+		Layout:   p.Layout.Name,
+		DataPath: p.Layout.DataPath,
+		Source:   p.Source,
+		Warnings: append([]string{}, p.Warnings...),
+	}
+	for _, c := range p.Containers {
+		r.Containers = append(r.Containers, ContainerReport{
+			Callsign: c.Callsign, ClassName: c.ClassName, PluginConfig: c.PluginConfig,
+			PreviousMode: c.PreviousMode.Mode, Dir: c.Dir, Action: c.Action,
+			Arch: c.data.Arch, Config: string(c.Config),
+		})
+	}
+	for _, e := range p.Edits {
+		f := FileReport{Path: e.Path, Changed: e.Changed(), Why: e.Why}
+		if p.Request.DryRun && f.Changed {
+			f.Diff = unifiedDiff(e.Path, e.Old, e.New)
+		}
+		r.Files = append(r.Files, f)
+	}
+	return r
+}
+
+func (c *ContainerReport) setBuilt(p *ContainerPlan, stats archive.Stats) {
+	c.Arch = p.data.Arch
+	c.Config = string(p.Config)
+	c.Stats = &stats
+}
+
+func (r *Report) finish(start time.Time) {
+	r.Seconds = time.Since(start).Seconds()
+}
+
+// WriteText prints the human summary.
+func (r *Report) WriteText(w io.Writer) {
+	verb := map[string]string{ActionCreate: "created", ActionReplace: "replaced", ActionUnchanged: "unchanged"}
+	if r.DryRun {
+		verb = map[string]string{ActionCreate: "would create", ActionReplace: "would replace", ActionUnchanged: "unchanged"}
+		fmt.Fprintf(w, "Dry run: nothing was written.\n")
+	}
+	fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
+	fmt.Fprintf(w, "Source: %s %s\n", r.Source.Kind, r.Source.Path)
+	for _, c := range r.Containers {
+		fmt.Fprintf(w, "  %s: container %s %s (class %s, lxc.arch %s)", c.Callsign, c.Dir, verb[c.Action], c.ClassName, c.Arch)
+		if c.Stats != nil {
+			fmt.Fprintf(w, ": %d files, %d folders, %d symlinks, %d hardlinks, %d devices, %.1f MiB",
+				c.Stats.Files, c.Stats.Dirs, c.Stats.Symlinks, c.Stats.Hardlinks, c.Stats.Devices, float64(c.Stats.Bytes)/(1<<20))
+		}
+		fmt.Fprintln(w)
+	}
+	for _, f := range r.Files {
+		state := "unchanged"
+		if f.Changed {
+			state = "changed"
+			if r.DryRun {
+				state = "would change"
+			}
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", f.Path, state, f.Why)
+		if f.Diff != "" {
+			fmt.Fprint(w, indent(f.Diff, "    "))
+		}
+	}
+	if r.DryRun {
+		for _, c := range r.Containers {
+			if c.Action != ActionUnchanged {
+				fmt.Fprintf(w, "  %s/config:\n%s", c.Dir, indent(c.Config, "    "))
+			}
+		}
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	switch {
+	case r.DryRun:
+	case r.Changed:
+		fmt.Fprintf(w, "Done in %.2fs.\n", r.Seconds)
+	default:
+		fmt.Fprintln(w, "Nothing to change: the target is already provisioned.")
+	}
+}
+
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(prefix + l)
+		}
+	}
+	if !strings.HasSuffix(s, "\n") && s != "" {
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,161 @@
+// Package provision is the library the commands call: a Request becomes a
+// Plan (pure reading, what --dry-run prints), Apply carries the plan out
+// atomically, and a Report says what changed.
+package provision
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+)
+
+// Seccomp handling of the target's common.conf.
+const (
+	SeccompComment = "comment" // the guide's: comment the line out
+	SeccompKeep    = "keep"    // leave common.conf alone
+	SeccompAuto    = "auto"    // comment it out only when the device cannot parse it
+)
+
+// Request is what the user asked for.
+type Request struct {
+	// Callsigns of the plugins to containerize.
+	Callsigns []string
+	// Target is the build-host folder holding the device's root filesystem.
+	Target string
+	// Source is a tarball or a folder; empty means the target itself.
+	Source string
+	// Layout is auto, thunder or wpeframework.
+	Layout string
+	// Arch is the lxc.arch value, or auto to read it from the rootfs's ELF files.
+	Arch string
+	// Hostname is lxc.uts.name; empty means the callsign.
+	Hostname string
+	// Env are extra lxc.environment entries, NAME or NAME=VALUE.
+	Env []string
+	// Net is empty, none or veth:BRIDGE.
+	Net string
+	// NoIDMap leaves the idmap out: a privileged container.
+	NoIDMap bool
+	// IDMapBase and IDMapSize give the host range container IDs map to.
+	IDMapBase, IDMapSize int
+	// Template is a custom config template file on the build host; empty
+	// means the embedded default.
+	Template string
+	// Seccomp is comment, keep or auto.
+	Seccomp string
+	// Force replaces existing containers.
+	Force bool
+	// DryRun plans and reports without writing.
+	DryRun bool
+	// Progress, when set, receives the bytes written while unpacking.
+	Progress func(written int64)
+}
+
+// The guide's environment: Thunder starts a bare program name inside the
+// container, so PATH must come along; the message dispatcher finds its
+// config through MESSAGE_DISPATCHER_CONFIG.
+var defaultEnv = []string{"PATH", "MESSAGE_DISPATCHER_CONFIG"}
+
+// SetDefaults fills what the user left empty.
+func (r *Request) SetDefaults() {
+	if r.Layout == "" {
+		r.Layout = "auto"
+	}
+	if r.Arch == "" {
+		r.Arch = "auto"
+	}
+	if r.Seccomp == "" {
+		r.Seccomp = SeccompComment
+	}
+	if r.Net == "" {
+		r.Net = "empty"
+	}
+	if r.IDMapBase == 0 {
+		r.IDMapBase = 100000
+	}
+	if r.IDMapSize == 0 {
+		r.IDMapSize = 65536
+	}
+}
+
+var (
+	callsignPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	envPattern      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(=.*)?$`)
+	hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+)
+
+// Validate reports every problem of the request at once, each naming the
+// flag it comes from.
+func (r *Request) Validate() error {
+	var errs *multierror.Error
+	add := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
+	if len(r.Callsigns) == 0 {
+		add("name at least one plugin callsign")
+	}
+	seen := map[string]bool{}
+	for _, cs := range r.Callsigns {
+		if !callsignPattern.MatchString(cs) || cs == "." || cs == ".." {
+			add("callsign %q: use letters, digits, '_', '-' and '.'", cs)
+		}
+		if seen[cs] {
+			add("callsign %q given twice", cs)
+		}
+		seen[cs] = true
+	}
+	if r.Target == "" {
+		add("--target: give the folder holding the device's root filesystem")
+	}
+	if r.Hostname != "" {
+		if len(r.Callsigns) > 1 {
+			add("--hostname: only with one callsign (each container is named after its callsign otherwise)")
+		}
+		if !hostnamePattern.MatchString(r.Hostname) {
+			add("--hostname %q: not a valid host name", r.Hostname)
+		}
+	}
+	for _, e := range r.Env {
+		if !envPattern.MatchString(e) || strings.ContainsAny(e, "\n") {
+			add("--env %q: use NAME or NAME=VALUE on one line", e)
+		}
+	}
+	if _, err := lxc.NetworkLines(r.Net); err != nil {
+		add("%v", err)
+	}
+	switch r.Seccomp {
+	case SeccompComment, SeccompKeep, SeccompAuto:
+	default:
+		add("--seccomp %q: use comment, keep or auto", r.Seccomp)
+	}
+	if r.Arch != "auto" && !validArch(r.Arch) {
+		add("--arch %q: use auto or an lxc.arch value such as linux32, linux64, armhf, arm64, x86_64, i686", r.Arch)
+	}
+	if !r.NoIDMap {
+		if r.IDMapSize <= 0 {
+			add("--idmap-size %d: must be at least 1", r.IDMapSize)
+		}
+		if r.IDMapBase <= 0 {
+			add("--idmap-base %d: must be a positive host ID", r.IDMapBase)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// validArch accepts the values LXC's lxc.arch documents (personalities and
+// common architecture names).
+func validArch(a string) bool {
+	switch a {
+	case "linux32", "linux64", "x86", "i386", "i486", "i586", "i686", "x86_64", "amd64",
+		"arm", "armel", "armhf", "armv7l", "arm64", "aarch64", "ppc", "powerpc", "ppc64",
+		"ppc64le", "ppc64el", "mips", "mipsel", "mips64", "mips64el", "riscv64", "s390x":
+		return true
+	}
+	return false
+}
+
+// devicePath joins device path parts.
+func devicePath(parts ...string) string { return path.Clean("/" + path.Join(parts...)) }

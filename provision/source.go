@@ -1,0 +1,163 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Source kinds.
+const (
+	SourceTarball = "tarball"
+	SourceDir     = "directory"
+	SourceTarget  = "target" // the target itself, minus container folders
+)
+
+// Source is where the container's rootfs comes from.
+type Source struct {
+	Kind string `json:"kind"`
+	// Path is the build-host path of the tarball or folder.
+	Path string `json:"path"`
+	// Fingerprint changes whenever the source's content may have changed;
+	// an unchanged fingerprint lets a second identical run do nothing.
+	Fingerprint string `json:"fingerprint"`
+	// skip decides which folders of a folder source are not copied.
+	skip func(rel string, info fs.FileInfo) skipKind
+}
+
+// skipKind is what happens to one path of a folder source.
+type skipKind int
+
+const (
+	copyPath    skipKind = iota
+	skipPath             // left out with everything below it
+	keepDirOnly          // the folder is kept, its contents are not
+)
+
+// stagingPrefix names the tool's temporary folders, so that a folder source
+// never copies a half-built container of a run in progress.
+const stagingPrefix = ".thunder-lxc-"
+
+// openSource classifies src (empty: the target) and fingerprints it.
+// edited names the target's files (relative paths) that this run edits:
+// when the target is its own source they are copied but left out of the
+// fingerprint, or the first run's edits would make the second run differ.
+func openSource(ctx context.Context, src, target, dataPath string, edited map[string]bool) (Source, error) {
+	if src == "" {
+		s := Source{Kind: SourceTarget, Path: target}
+		s.skip = folderSkip(target, strings.TrimPrefix(dataPath, "/"))
+		return s, s.fingerprintDir(ctx, edited)
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		return Source{}, fmt.Errorf("rootfs source %q: %w: give a rootfs tarball or folder with --rootfs", src, errors.Unwrap(err))
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return Source{}, err
+	}
+	if info.IsDir() {
+		s := Source{Kind: SourceDir, Path: abs}
+		s.skip = folderSkip(abs, "")
+		return s, s.fingerprintDir(ctx, nil)
+	}
+	if !info.Mode().IsRegular() {
+		return Source{}, fmt.Errorf("rootfs source %q is neither a file nor a folder: give a rootfs tarball or folder", src)
+	}
+	st := info.Sys().(*syscall.Stat_t)
+	fp := fmt.Sprintf("tarball\x00%s\x00%d\x00%d\x00%d\x00%d", abs, info.Size(), info.ModTime().UnixNano(), st.Ino, st.Ctim.Nano())
+	return Source{Kind: SourceTarball, Path: abs, Fingerprint: hash(fp)}, nil
+}
+
+// folderSkip returns the skip rule of a folder source: container folders
+// under the data path never nest into a new container; the tool's staging
+// folders are not copied; and the contents of /proc, /sys and /dev are left
+// out when a live filesystem is mounted there (a running system or an SD
+// card's host), while a plain rootfs's /dev (device nodes made at image
+// build time) is copied.
+func folderSkip(top, dataPath string) func(string, fs.FileInfo) skipKind {
+	var topDev uint64
+	if st, err := os.Lstat(top); err == nil {
+		topDev = st.Sys().(*syscall.Stat_t).Dev
+	}
+	return func(rel string, info fs.FileInfo) skipKind {
+		if strings.HasPrefix(path.Base(rel), stagingPrefix) {
+			return skipPath
+		}
+		if !info.IsDir() {
+			return copyPath
+		}
+		if dataPath != "" && path.Base(rel) == "Container" && strings.HasPrefix(rel, dataPath+"/") {
+			return skipPath
+		}
+		switch rel {
+		case "proc", "sys", "dev":
+			if info.Sys().(*syscall.Stat_t).Dev != topDev {
+				return keepDirOnly
+			}
+		}
+		return copyPath
+	}
+}
+
+// fingerprintDir hashes the metadata of every path that would be copied:
+// cheap next to copying, and it changes when any file does.
+func (s *Source) fingerprintDir(ctx context.Context, unstable map[string]bool) error {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", s.Kind)
+	err := filepath.Walk(s.Path, func(p string, info fs.FileInfo, err error) error {
+		if err != nil {
+			return fmt.Errorf("read rootfs source: %w", err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(s.Path, p)
+		rel = filepath.ToSlash(rel)
+		kind := copyPath
+		if rel != "." {
+			kind = s.skip(rel, info)
+		}
+		if kind == skipPath {
+			if info.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if unstable[rel] {
+			return nil
+		}
+		st := info.Sys().(*syscall.Stat_t)
+		// A folder's own time and size change whenever a file is added or
+		// replaced in it (as this tool's edits do); the listing and the
+		// files' own metadata already cover its content.
+		size, mtime := info.Size(), info.ModTime().UnixNano()
+		if info.IsDir() {
+			size, mtime = 0, 0
+		}
+		fmt.Fprintf(h, "%s\x00%o\x00%d\x00%d\x00%d\x00%d\x00%d\x00", rel, info.Mode(), st.Uid, st.Gid, size, mtime, st.Rdev)
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			fmt.Fprintf(h, "%s\x00", target)
+		}
+		if kind == keepDirOnly {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	s.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	return err
+}
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

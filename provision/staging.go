@@ -1,0 +1,157 @@
+package provision
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+)
+
+// stage builds a container folder out of sight and swaps it into place with
+// renames, so the target holds the old container or the new one, never half
+// of one.
+//
+// Layout inside the target (local paths):
+//
+//	parent/                    deepest folder of the container path that exists
+//	parent/.thunder-lxc-N/     the staging folder, mode 0700
+//	    first/.../Container/   the new container (first: the first missing part)
+//	    old                    the replaced container, once committed
+type stage struct {
+	root      *os.Root
+	parent    string // existing folder the new tree is renamed into
+	dir       string // the staging folder
+	first     string // first path component below parent that is new
+	container string // the new container folder, inside dir
+	final     string // where the container folder ends up
+	replacing bool
+	committed bool
+	// parentTimes are the parent folder's times before the staging folder
+	// was made in it, restored when the stage is abandoned, so a refused
+	// run leaves even the folder times of the target as they were.
+	parentAtime, parentMtime time.Time
+}
+
+// newStage prepares the staging folder for the container folder at device
+// path containerDir.
+func newStage(root *os.Root, containerDir string) (*stage, error) {
+	final, err := inroot.Resolve(root, containerDir, false)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", inroot.Describe(root, containerDir), err)
+	}
+	s := &stage{root: root, final: final}
+	if _, err := root.Lstat(final); err == nil {
+		s.replacing = true
+		s.parent, s.first = path.Dir(final), path.Base(final)
+	} else {
+		// Climb to the deepest folder that exists; everything below it is
+		// built in the staging folder and appears with one rename.
+		missing := []string{path.Base(final)}
+		parent := path.Dir(final)
+		for parent != "." {
+			if _, err := root.Lstat(parent); err == nil {
+				break
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			missing = append([]string{path.Base(parent)}, missing...)
+			parent = path.Dir(parent)
+		}
+		s.parent, s.first = parent, missing[0]
+	}
+	if info, err := root.Lstat(s.parent); err == nil {
+		s.parentMtime = info.ModTime()
+		s.parentAtime = s.parentMtime
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			s.parentAtime = time.Unix(st.Atim.Unix())
+		}
+	}
+	if s.dir, err = inroot.MkdirTemp(root, s.parent, stagingPrefix, 0o700); err != nil {
+		return nil, fmt.Errorf("create a staging folder in %s: %w", inroot.Describe(root, s.parent), err)
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(final, s.parent), "/")
+	if s.parent == "." {
+		rel = final
+	}
+	s.container = path.Join(s.dir, rel)
+	if err := s.mkdirAll(s.container); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+// mkdirAll creates the folders below the staging folder with mode 0755,
+// whatever the umask.
+func (s *stage) mkdirAll(p string) error {
+	rel := strings.TrimPrefix(p, s.dir+"/")
+	cur := s.dir
+	for _, part := range strings.Split(rel, "/") {
+		cur = path.Join(cur, part)
+		if err := s.mkdir(cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mkdir creates one folder with mode 0755, whatever the umask.
+func (s *stage) mkdir(p string) error {
+	if err := s.root.Mkdir(p, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", inroot.Describe(s.root, p), err)
+	}
+	return s.root.Chmod(p, 0o755)
+}
+
+// hostPath is the build-host path of a local path of the target. Only used
+// for folders this run created itself inside its own 0700 staging folder,
+// which nothing else can have replaced by a symlink.
+func (s *stage) hostPath(local string) string {
+	return filepath.Join(s.root.Name(), filepath.FromSlash(local))
+}
+
+// commit swaps the new container folder into place.
+func (s *stage) commit() error {
+	if s.replacing {
+		if err := s.root.Rename(s.final, path.Join(s.dir, "old")); err != nil {
+			return fmt.Errorf("move the old container %s aside: %w", inroot.Describe(s.root, s.final), err)
+		}
+	}
+	if err := s.root.Rename(path.Join(s.dir, s.first), path.Join(s.parent, s.first)); err != nil {
+		if s.replacing {
+			s.root.Rename(path.Join(s.dir, "old"), s.final)
+		}
+		return fmt.Errorf("move the new container into %s: %w", inroot.Describe(s.root, s.final), err)
+	}
+	s.committed = true
+	return nil
+}
+
+// rollback undoes a commit: the old container (if any) is back in place.
+func (s *stage) rollback() {
+	if !s.committed {
+		return
+	}
+	s.root.Rename(path.Join(s.parent, s.first), path.Join(s.dir, s.first))
+	if s.replacing {
+		s.root.Rename(path.Join(s.dir, "old"), s.final)
+	}
+	s.committed = false
+}
+
+// abort removes the staging folder and whatever it holds: the new container
+// before a commit, the replaced one after.
+func (s *stage) abort() error {
+	err := s.root.RemoveAll(s.dir)
+	if !s.committed && !s.parentMtime.IsZero() {
+		s.root.Chtimes(s.parent, s.parentAtime, s.parentMtime)
+	}
+	return err
+}
