@@ -1,0 +1,84 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/thunder-lxc/thunder-lxc/provision"
+)
+
+func init() { subcommands = append(subcommands, newProvisionCmd) }
+
+// provisionFlags are the provision command's flags, bound to a Request.
+type provisionFlags struct {
+	req provision.Request
+	out outputFlags
+}
+
+func newProvisionCmd() *cobra.Command {
+	var f provisionFlags
+	cmd := &cobra.Command{
+		Use:   "provision CALLSIGN... --target DIR [--rootfs SRC]",
+		Short: "Put plugins into LXC containers inside a target root filesystem",
+		Long: `provision does the Thunder LXC walkthrough in one command, inside the target
+root filesystem DIR:
+
+  - copies the source root filesystem into <datapath>/<ClassName>/Container/rootfs
+  - writes the LXC config <datapath>/<ClassName>/Container/config (device paths)
+  - comments out lxc.seccomp.profile in /usr/share/lxc/config/common.conf
+  - sets configuration.root.mode to "Container" in the plugin's JSON config
+
+SRC is a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its first bytes)
+or a folder; without --rootfs the target itself is copied, minus every container
+folder. Nothing is half-done: on any error the target is left as it was, and a
+second identical run changes nothing.`,
+		Example: `  sudo thunder-lxc provision OCDM --target /media/rootfs --rootfs output/images/rootfs.tar.gz
+  thunder-lxc provision OCDM --target output/target --dry-run`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			f.req.Callsigns = args
+			f.req.SetDefaults()
+			if err := f.req.Validate(); err != nil {
+				return &usageError{err}
+			}
+			return f.out.validate()
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			bar := f.out.progressDisplay(cmd, "unpacking rootfs")
+			f.req.Progress = bar.update
+			plan, err := provision.BuildPlan(cmd.Context(), f.req)
+			if err != nil {
+				return err
+			}
+			report, err := provision.Apply(cmd.Context(), plan)
+			bar.finish()
+			if err != nil {
+				return err
+			}
+			return f.out.print(cmd, report, report.WriteText)
+		},
+	}
+	flags := cmd.Flags()
+	flags.StringVar(&f.req.Target, "target", "", "folder holding the device's root filesystem (required)")
+	flags.StringVar(&f.req.Source, "rootfs", "", "rootfs tarball or folder to put in the container (default: the target itself, minus container folders)")
+	addSharedFlags(cmd, &f.req)
+	f.out.add(cmd)
+	cmd.MarkFlagRequired("target")
+	return cmd
+}
+
+// addSharedFlags adds the flags provision, image and apply share.
+func addSharedFlags(cmd *cobra.Command, req *provision.Request) {
+	flags := cmd.Flags()
+	flags.StringVar(&req.Layout, "layout", "auto", "Thunder path layout: auto, thunder (R5+) or wpeframework (R4)")
+	flags.StringVar(&req.Arch, "arch", "auto", "lxc.arch value; auto reads it from the rootfs's ELF files (linux32 or linux64)")
+	flags.StringVar(&req.Hostname, "hostname", "", "container host name, lxc.uts.name (default: the callsign)")
+	flags.StringArrayVar(&req.Env, "env", nil, "extra lxc.environment entry NAME (inherit) or NAME=VALUE (repeatable)")
+	flags.StringVar(&req.Net, "net", "empty", "container network: empty (loopback only), none (the device's) or veth:BRIDGE")
+	flags.BoolVar(&req.NoIDMap, "no-idmap", false, "leave the ID map out: a privileged container")
+	flags.IntVar(&req.IDMapBase, "idmap-base", 100000, "first host ID that container ID 0 maps to")
+	flags.IntVar(&req.IDMapSize, "idmap-size", 65536, "number of container IDs mapped")
+	flags.StringVar(&req.Template, "template", "", "custom LXC config template file (Go text/template; default: the built-in one)")
+	flags.StringVar(&req.Seccomp, "seccomp", provision.SeccompComment, "lxc.seccomp.profile in common.conf: comment (the guide's), keep, or auto (comment only when the device's liblxc lacks libseccomp)")
+	flags.BoolVar(&req.Force, "force", false, "replace existing containers")
+	flags.BoolVar(&req.DryRun, "dry-run", false, "print the plan and the diffs of edited files; write nothing")
+}
