@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -93,6 +94,42 @@ func BenchmarkExtract(b *testing.B) {
 				f.Close()
 			}
 		})
+		// Paired: Extract and GNU tar alternate within one loop, so drift of
+		// a shared disk hits both alike; CPU time (user+sys) shows the
+		// overhead beyond the kernel's work, which wall time hides.
+		b.Run(a.name+"/paired", func(b *testing.B) {
+			if _, err := exec.LookPath("tar"); err != nil {
+				b.Skip("needs GNU tar")
+			}
+			var oursWall, gnuWall, oursCPU, gnuCPU time.Duration
+			for b.Loop() {
+				dest := fresh(b)
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cpu0, t0 := cpuTime(b), time.Now()
+				if _, err := Extract(context.Background(), f, dest, ExtractOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				oursWall += time.Since(t0)
+				oursCPU += cpuTime(b) - cpu0
+				f.Close()
+
+				cmd := exec.Command("tar", append(append([]string{}, gnuTarFlags...), "-xpf", path, "-C", fresh(b))...)
+				t0 = time.Now()
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("tar: %v\n%s", err, out)
+				}
+				gnuWall += time.Since(t0)
+				gnuCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(oursWall.Milliseconds())/n, "extract-ms/op")
+			b.ReportMetric(float64(gnuWall.Milliseconds())/n, "gnutar-ms/op")
+			b.ReportMetric(float64(oursCPU.Milliseconds())/n, "extract-cpu-ms/op")
+			b.ReportMetric(float64(gnuCPU.Milliseconds())/n, "gnutar-cpu-ms/op")
+		})
 		b.Run(a.name+"/gnu-tar", func(b *testing.B) {
 			if _, err := exec.LookPath("tar"); err != nil {
 				b.Skip("needs GNU tar")
@@ -109,4 +146,13 @@ func BenchmarkExtract(b *testing.B) {
 			}
 		})
 	}
+}
+
+// cpuTime is this process's user+system time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
