@@ -3,9 +3,9 @@ package archive
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,29 +23,35 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, body io
 	if err != nil {
 		return fmt.Errorf("create file: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), t.resolved)
-	defer f.Close()
-	if err := x.copyContent(ctx, f, body, in); err != nil {
+	// A raw fd, not an *os.File: os.NewFile costs an fcntl per file, and
+	// a rootfs is mostly small files.
+	closed := false
+	defer func() {
+		if !closed {
+			unix.Close(fd)
+		}
+	}()
+	if err := x.copyContent(ctx, fd, body, in); err != nil {
 		return err
 	}
 	if err := x.applyMeta(t, fd, hdr, false); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
+	closed = true
+	if err := unix.Close(fd); err != nil {
 		return fmt.Errorf("close file: %w", err)
 	}
 	x.stats.Files++
 	return nil
 }
 
-// copyContent writes the entry's body to f. Not io.CopyBuffer: *os.File's
-// ReadFrom would bypass our buffer with a pooled one of its own, and the
-// loop is where cancellation and progress are checked.
-func (x *extractor) copyContent(ctx context.Context, f *os.File, body io.Reader, in *countingReader) error {
+// copyContent writes the entry's body to fd through the one reused
+// buffer; the loop is where cancellation and progress are checked.
+func (x *extractor) copyContent(ctx context.Context, fd int, body io.Reader, in *countingReader) error {
 	for {
 		n, rerr := body.Read(x.buf)
 		if n > 0 {
-			if _, err := f.Write(x.buf[:n]); err != nil {
+			if err := writeAll(fd, x.buf[:n]); err != nil {
 				return fmt.Errorf("write content: %w", err)
 			}
 			x.stats.Bytes += int64(n)
@@ -63,4 +69,22 @@ func (x *extractor) copyContent(ctx context.Context, f *os.File, body io.Reader,
 			return err
 		}
 	}
+}
+
+// writeAll writes b completely, retrying short writes and EINTR.
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		b = b[n:]
+	}
+	return nil
 }

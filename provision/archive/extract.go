@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,9 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 	x := newExtractor(root, opts)
 	defer x.dirs.close()
 
-	in := &countingReader{r: r}
+	// Buffered: tar reads a 512-byte header and then the body, two reads
+	// per small file otherwise; large reads bypass the buffer.
+	in := &countingReader{r: bufio.NewReaderSize(r, 64<<10)}
 	tr := tar.NewReader(in)
 	last := ""
 	for {

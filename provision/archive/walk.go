@@ -58,15 +58,15 @@ type tarWalker struct {
 }
 
 func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool) error {
-	real, err := filepath.EvalSymlinks(src)
+	resolvedSrc, err := filepath.EvalSymlinks(src)
 	if err != nil {
 		return fmt.Errorf("source folder: %w", err)
 	}
 	t := &tarWalker{
-		ctx: ctx, tw: tar.NewWriter(w), src: real, skip: skip, exclude: exclude,
+		ctx: ctx, tw: tar.NewWriter(w), src: resolvedSrc, skip: skip, exclude: exclude,
 		links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
 	}
-	if err := filepath.WalkDir(real, t.visit); err != nil {
+	if err := filepath.WalkDir(resolvedSrc, t.visit); err != nil {
 		return err
 	}
 	if err := t.tw.Close(); err != nil {
@@ -143,10 +143,6 @@ func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) erro
 			hdr.Name = "./"
 		}
 	case unix.S_IFREG:
-		if first, ok := t.links[id]; ok && st.Nlink > 1 {
-			hdr.Typeflag, hdr.Linkname = tar.TypeLink, first
-			return t.tw.WriteHeader(hdr)
-		}
 		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
 	case unix.S_IFLNK:
 		target, err := os.Readlink(p)
@@ -165,7 +161,8 @@ func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) erro
 	default:
 		return fmt.Errorf("unsupported file type %v", info.Mode().Type())
 	}
-	// Hardlinks to symlinks, devices and FIFOs are kept as well.
+	// Hardlinks are kept for every type but folders (GNU tar keeps them
+	// for regular files only; Extract handles them all).
 	if hdr.Typeflag != tar.TypeDir && st.Nlink > 1 {
 		if first, ok := t.links[id]; ok {
 			hdr.Typeflag, hdr.Linkname, hdr.Size, hdr.Devmajor, hdr.Devminor = tar.TypeLink, first, 0, 0, 0

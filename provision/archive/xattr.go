@@ -50,6 +50,7 @@ func (x *extractor) setXattrs(t target, fd int, hdr *tar.Header) error {
 			// No fd for symlinks, devices and FIFOs (opening a FIFO blocks,
 			// a device may act): the parent's /proc handle plus one
 			// component, and lsetxattr does not follow that component.
+			// Needs /proc mounted, as it is on every build host.
 			err = unix.Lsetxattr(procPath(t), name, value, 0)
 		}
 		if err != nil {
