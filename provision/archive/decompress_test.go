@@ -509,3 +509,37 @@ func TestBoundedReadAhead(t *testing.T) {
 		t.Errorf("free %d, filled %d: want 0 free and %d filled (one chunk being read)", len(a.free), len(a.filled), chunkCount-1)
 	}
 }
+
+// A named pipe (a tarball streamed in by another process) cannot be read at
+// an offset; it is decoded as a stream.
+func TestOpenTarballFIFO(t *testing.T) {
+	needTool(t, "mkfifo")
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	writeMixedTree(t, tree, 256<<10, 6)
+	tarPath := makeTar(t, tree, filepath.Join(dir, "rootfs.tar"))
+	xzPath := compress(t, []string{"xz", "-c"}, tarPath, filepath.Join(dir, "rootfs.tar.xz"))
+	fifo := filepath.Join(dir, "fifo")
+	if out, err := exec.Command("mkfifo", fifo).CombinedOutput(); err != nil {
+		t.Fatalf("mkfifo: %v: %s", err, out)
+	}
+	feeder := exec.Command("sh", "-c", `cat "$1" > "$2"`, "sh", xzPath, fifo)
+	if err := feeder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer feeder.Wait()
+	rc, format, err := OpenTarball(fifo)
+	if err != nil {
+		t.Fatalf("OpenTarball: %v", err)
+	}
+	if format != FormatXz {
+		t.Errorf("format = %q, want xz", format)
+	}
+	want, _ := os.ReadFile(tarPath)
+	if got := readAllClose(t, rc); !bytes.Equal(got, want) {
+		t.Errorf("decoded %d bytes differ from the %d-byte tar", len(got), len(want))
+	}
+	if _, _, err := OpenTarball(dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
+		t.Errorf("OpenTarball(folder) err = %v, want \"is a folder\"", err)
+	}
+}
