@@ -117,6 +117,13 @@ func OpenTarball(path string) (io.ReadCloser, Format, error) {
 		}
 		return nil, "", fmt.Errorf("open rootfs %q: %w: give the path of a tar or compressed tar", path, err)
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, "", fmt.Errorf("open rootfs %q: is a folder, not a tarball", path)
+	} else if err == nil && !st.Mode().IsRegular() {
+		// A pipe (/dev/stdin, <(curl ...)) cannot be read at an offset.
+		return openStream(f, path)
+	}
 	head := make([]byte, tarBlockSize)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -141,6 +148,30 @@ func OpenTarball(path string) (io.ReadCloser, Format, error) {
 	}
 	rc.file = f
 	return rc, format, nil
+}
+
+// openStream is OpenTarball for a file that can only be read in order.
+func openStream(f *os.File, path string) (io.ReadCloser, Format, error) {
+	rc, format, err := Decompress(f)
+	if err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("open rootfs %q: %w", path, err)
+	}
+	return &streamCloser{ReadCloser: rc, file: f}, format, nil
+}
+
+// streamCloser closes the decoded stream, then the file it reads.
+type streamCloser struct {
+	io.ReadCloser
+	file *os.File
+}
+
+func (s *streamCloser) Close() error {
+	err := s.ReadCloser.Close()
+	if ferr := s.file.Close(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // detect names the format of an input from its first bytes. A tar is tried
