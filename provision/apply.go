@@ -57,6 +57,23 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 			return nil, err
 		}
 	}
+	var created []*Share
+	undoShares := func() {
+		for _, s := range created {
+			s.removeCreated(p.root)
+		}
+	}
+	for _, s := range p.Shares {
+		if !s.Create {
+			continue
+		}
+		created = append(created, s)
+		if err := createShareHost(p.root, s); err != nil {
+			undoShares()
+			undo()
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+	}
 	var written []*Edit
 	for _, e := range p.Edits {
 		if !e.Changed() {
@@ -64,8 +81,9 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 		}
 		if err := inroot.WriteFileAtomic(p.root, e.Path, e.New, 0o644); err != nil {
 			for _, done := range written {
-				inroot.WriteFileAtomic(p.root, done.Path, done.Old, 0o644)
+				done.undo(p.root)
 			}
+			undoShares()
 			undo()
 			return nil, fmt.Errorf("write %s: %w; nothing was changed", inroot.Describe(p.root, e.Path), err)
 		}
@@ -81,10 +99,26 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 	return report, nil
 }
 
+// undo puts a written file back as it was.
+func (e *Edit) undo(root *os.Root) {
+	if e.missing {
+		if resolved, err := inroot.Resolve(root, e.Path, true); err == nil {
+			root.Remove(resolved)
+		}
+		return
+	}
+	inroot.WriteFileAtomic(root, e.Path, e.Old, 0o644)
+}
+
 // changes tells whether the plan changes anything at all.
 func (p *Plan) changes() bool {
 	if p.unpacks() {
 		return true
+	}
+	for _, s := range p.Shares {
+		if s.Create {
+			return true
+		}
 	}
 	for _, e := range p.Edits {
 		if e.Changed() {
@@ -134,9 +168,23 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, ta
 	if err := s.mkdir(rootfs); err != nil {
 		return archive.Stats{}, err
 	}
+	if p.shifts() {
+		// The rootfs folder is the container's "/": owned by its root. A
+		// tarball's "./" entry, when there is one, sets it again, shifted.
+		uid, _ := p.idmap.HostUID(0)
+		gid, _ := p.idmap.HostGID(0)
+		if err := p.root.Lchown(rootfs, uid, gid); err != nil {
+			return archive.Stats{}, err
+		}
+	}
 	stats, err := p.unpack(ctx, s.hostPath(rootfs), tarball)
 	if err != nil {
 		return stats, err
+	}
+	for _, share := range p.Shares {
+		if err := createMountPoint(s.hostPath(rootfs), share); err != nil {
+			return stats, err
+		}
 	}
 	if c.data.Arch == archPending {
 		if c.data.Arch, err = detectArchInFolder(s.hostPath(rootfs)); err != nil {
@@ -167,6 +215,10 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, ta
 // the empty folder dest.
 func (p *Plan) unpack(ctx context.Context, dest string, tarball io.Reader) (archive.Stats, error) {
 	opts := archive.ExtractOptions{Progress: p.Request.Progress}
+	if p.shifts() {
+		sh := shifter{m: p.idmap, size: p.Request.IDMapSize}
+		opts.ShiftUID, opts.ShiftGID = sh.uid, sh.gid
+	}
 	if tarball != nil {
 		stats, err := archive.Extract(ctx, tarball, dest, opts)
 		if err != nil {

@@ -33,10 +33,13 @@ type Plan struct {
 	Containers []*ContainerPlan
 	// Edits are the target's files to change, in the order they are written.
 	Edits    []*Edit
+	Shares   []*Share
 	Warnings []string
 
 	root     *os.Root
 	template *lxc.Template
+	idmap    lxc.IDMap
+	mapped   bool
 }
 
 // ContainerPlan is one plugin's container.
@@ -65,6 +68,8 @@ type Edit struct {
 	Why  string
 	Old  []byte
 	New  []byte
+	// missing tells that the file does not exist yet: undo removes it.
+	missing bool
 }
 
 // Changed tells whether the edit changes anything.
@@ -121,6 +126,17 @@ func (p *Plan) build(ctx context.Context) error {
 		p.Edits = append(p.Edits, edit)
 	}
 	if err := p.planCommonConf(); err != nil {
+		return err
+	}
+	if p.idmap, p.mapped, err = req.idmapFor(); err != nil {
+		return err
+	}
+	if p.mapped {
+		if err := p.planSubIDGrants(p.idmap); err != nil {
+			return err
+		}
+	}
+	if err := p.planShares(p.idmap, p.mapped); err != nil {
 		return err
 	}
 	edited := map[string]bool{}
@@ -203,7 +219,16 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 		// Provisioned before: the mode to restore is the one from before.
 		c.PreviousMode = state.PreviousMode
 	}
-	c.fingerprint = hash(strings.Join([]string{"v1", p.Source.Fingerprint}, "\x00"))
+	// Everything that shapes the rootfs: the source, the owners it is
+	// stored with, and the share mount points made in it.
+	shaping := []string{"v1", p.Source.Fingerprint, fmt.Sprint(p.shifts())}
+	if p.shifts() {
+		shaping = append(shaping, p.idmap.Lines()...)
+	}
+	for _, s := range p.Shares {
+		shaping = append(shaping, s.Container)
+	}
+	c.fingerprint = hash(strings.Join(shaping, "\x00"))
 	arch := req.Arch
 	if arch == "auto" {
 		switch {
@@ -230,15 +255,12 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 		Arch:        arch,
 		RootfsPath:  path.Join(c.Dir, "rootfs"),
 		Includes:    lxc.Includes(!req.NoIDMap),
-		Mounts:      []string{fmt.Sprintf("%s tmp none bind,create=dir 0 0", p.Layout.VolatilePath)},
+		Mounts:      p.mountEntries(),
 		Environment: append(append([]string{}, defaultEnv...), req.Env...),
 		Network:     net,
 	}
-	if !req.NoIDMap {
-		c.data.IDMap = []string{
-			fmt.Sprintf("u 0 %d %d", req.IDMapBase, req.IDMapSize),
-			fmt.Sprintf("g 0 %d %d", req.IDMapBase, req.IDMapSize),
-		}
+	if p.mapped {
+		c.data.IDMap = p.idmap.Lines()
 	}
 	var err error
 	if c.Config, err = p.template.Render(c.data); err != nil {
@@ -261,6 +283,19 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 		return fmt.Errorf("container %s exists and was not made by thunder-lxc: use --force to replace it", inroot.Describe(p.root, c.Dir))
 	}
 	return nil
+}
+
+// shifts tells whether the rootfs is stored with shifted owners.
+func (p *Plan) shifts() bool { return p.mapped && !p.Request.NoShiftIDs }
+
+// mountEntries are the guide's /tmp bind mount (Thunder passes paths under
+// its volatile path to the container) and the shares.
+func (p *Plan) mountEntries() []string {
+	entries := []string{fmt.Sprintf("%s tmp none bind,create=dir 0 0", p.Layout.VolatilePath)}
+	for _, s := range p.Shares {
+		entries = append(entries, s.MountEntry())
+	}
+	return entries
 }
 
 // configOnDiskIs tells whether the container's config file already holds

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // Report says what a run did (or, for a dry run, would do).
@@ -20,8 +21,13 @@ type Report struct {
 	Source     Source            `json:"source"`
 	Containers []ContainerReport `json:"containers"`
 	Files      []FileReport      `json:"files"`
-	Warnings   []string          `json:"warnings"`
-	Seconds    float64           `json:"seconds"`
+	// IDMap holds the lxc.idmap values; empty for a privileged container.
+	IDMap []string `json:"idmap"`
+	// ShiftedIDs tells whether the rootfs is owned by the mapped host IDs.
+	ShiftedIDs bool     `json:"shiftedIDs"`
+	Shares     []*Share `json:"shares"`
+	Warnings   []string `json:"warnings"`
+	Seconds    float64  `json:"seconds"`
 }
 
 // ContainerReport is one container's part of the report.
@@ -50,14 +56,19 @@ type FileReport struct {
 
 func newReport(p *Plan) *Report {
 	r := &Report{
-		Command:  "provision",
-		Target:   p.root.Name(),
-		DryRun:   p.Request.DryRun,
-		Changed:  p.changes() && !p.Request.DryRun,
-		Layout:   p.Layout.Name,
-		DataPath: p.Layout.DataPath,
-		Source:   p.Source,
-		Warnings: append([]string{}, p.Warnings...),
+		Command:    "provision",
+		Target:     p.root.Name(),
+		DryRun:     p.Request.DryRun,
+		Changed:    p.changes() && !p.Request.DryRun,
+		Layout:     p.Layout.Name,
+		DataPath:   p.Layout.DataPath,
+		Source:     p.Source,
+		Warnings:   append([]string{}, p.Warnings...),
+		Shares:     p.Shares,
+		ShiftedIDs: p.shifts(),
+	}
+	if p.mapped {
+		r.IDMap = p.idmap.Lines()
 	}
 	for _, c := range p.Containers {
 		r.Containers = append(r.Containers, ContainerReport{
@@ -103,6 +114,18 @@ func (r *Report) WriteText(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+	for _, s := range r.Shares {
+		what := "shared"
+		if s.Create {
+			what = "created (owner " + fmt.Sprint(s.Owner.UID) + ":" + fmt.Sprint(s.Owner.GID) + ", mode " + s.Mode + ") and shared"
+		}
+		fmt.Fprintf(w, "  share %s → /%s %s:\n", s.Host, s.Container, what)
+		for _, l := range s.Access.Lines {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+		fmt.Fprintf(w, "    A unix socket in it, owned like the folder: at 0775 %s; at 0777 %s.\n",
+			socketVerdict(s.Socket0775), socketVerdict(s.Socket0777))
+	}
 	for _, f := range r.Files {
 		state := "unchanged"
 		if f.Changed {
@@ -133,6 +156,14 @@ func (r *Report) WriteText(w io.Writer) {
 	default:
 		fmt.Fprintln(w, "Nothing to change: the target is already provisioned.")
 	}
+}
+
+// socketVerdict says briefly which container users may connect to a socket.
+func socketVerdict(a lxc.AccessReport) string {
+	if a.Other.Write {
+		return "every container user can connect"
+	}
+	return "only its owner and group (and container root, when both are mapped) can connect; others need mode 0777"
 }
 
 func indent(s, prefix string) string {

@@ -43,6 +43,16 @@ type Request struct {
 	NoIDMap bool
 	// IDMapBase and IDMapSize give the host range container IDs map to.
 	IDMapBase, IDMapSize int
+	// KeepUIDs and KeepGIDs are container IDs that map to the same host ID
+	// (--keep-id sets both, --keep-uid and --keep-gid one side).
+	KeepUIDs, KeepGIDs []int
+	// NoShiftIDs keeps the rootfs owned by the source's IDs even with an
+	// idmap (the guide's way: container root then sees its files as nobody).
+	NoShiftIDs bool
+	// Shares are HOST:CONTAINER[:ro|rw] folders shared with the container.
+	Shares []string
+	// ShareMode is the octal mode of share folders the tool creates.
+	ShareMode string
 	// Template is a custom config template file on the build host; empty
 	// means the embedded default.
 	Template string
@@ -80,6 +90,9 @@ func (r *Request) SetDefaults() {
 	}
 	if r.IDMapSize == 0 {
 		r.IDMapSize = 65536
+	}
+	if r.ShareMode == "" {
+		r.ShareMode = "7770"
 	}
 }
 
@@ -135,11 +148,18 @@ func (r *Request) Validate() error {
 		add("--arch %q: use auto or an lxc.arch value such as linux32, linux64, armhf, arm64, x86_64, i686", r.Arch)
 	}
 	if !r.NoIDMap {
-		if r.IDMapSize <= 0 {
-			add("--idmap-size %d: must be at least 1", r.IDMapSize)
+		if err := r.idmapRequest().Validate(); err != nil {
+			add("ID map: %v", err)
 		}
-		if r.IDMapBase <= 0 {
-			add("--idmap-base %d: must be a positive host ID", r.IDMapBase)
+	} else if len(r.KeepUIDs)+len(r.KeepGIDs) > 0 {
+		add("--keep-id, --keep-uid and --keep-gid need an ID map: drop --no-idmap")
+	}
+	if _, err := parseShareMode(r.ShareMode); err != nil {
+		add("%v", err)
+	}
+	for _, s := range r.Shares {
+		if _, err := parseShare(s); err != nil {
+			add("%v", err)
 		}
 	}
 	return errs.ErrorOrNil()

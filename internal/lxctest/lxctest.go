@@ -66,24 +66,36 @@ type Result struct {
 
 // Execute runs cmd in the container whose folder is containerDir (a device
 // path such as /usr/share/Thunder/OCDM/Container) of the target, with
-// lxc-execute, as Thunder's host process would start it. dataPath is the
-// device data path to bind from the target. env is the environment LXC gets
-// (lxc.environment entries without a value inherit from it).
-func Execute(t testing.TB, target, dataPath, containerDir string, env []string, cmd ...string) Result {
+// lxc-execute, as Thunder's host process would start it. binds are the
+// device paths to bind from the target (the data path, shared folders). env
+// is the environment LXC gets (lxc.environment entries without a value
+// inherit from it).
+func Execute(t testing.TB, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
 	t.Helper()
-	created := ensureMountpoint(t, dataPath)
-	if created != "" {
-		t.Cleanup(func() { os.Remove(created) })
+	return ExecuteAs(t, -1, -1, target, binds, containerDir, env, cmd...)
+}
+
+// ExecuteAs is Execute with the command run as container uid and gid
+// (lxc-execute -u/-g); -1 keeps root.
+func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
+	t.Helper()
+	script := "set -e\nmount --make-rprivate /\n"
+	var args []string
+	for i, dir := range binds {
+		if created := ensureMountpoint(t, dir); created != "" {
+			t.Cleanup(func() { os.Remove(created) })
+		}
+		script += fmt.Sprintf("mount --bind \"$%d\" \"$%d\"\n", 2*i+1, 2*i+2)
+		args = append(args, filepath.Join(target, dir), dir)
 	}
-	script := `set -e
-mount --make-rprivate /
-mount --bind "$1" "$2"
-shift 2
-exec "$@"`
-	args := []string{"--mount", "--propagation", "private", "sh", "-c", script, "sh",
-		filepath.Join(target, dataPath), dataPath,
-		"lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
-		"--logfile", filepath.Join(t.TempDir(), "lxc.log"), "--logpriority", "INFO", "--"}
+	script += fmt.Sprintf("shift %d\nexec \"$@\"\n", 2*len(binds))
+	args = append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh"}, args...)
+	args = append(args, "lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
+		"--logfile", filepath.Join(t.TempDir(), "lxc.log"), "--logpriority", "INFO")
+	if uid >= 0 {
+		args = append(args, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid))
+	}
+	args = append(args, "--")
 	c := exec.Command("unshare", append(args, cmd...)...)
 	c.Env = env
 	var stdout, stderr bytes.Buffer
@@ -127,4 +139,16 @@ func Env(extra ...string) []string {
 // String describes a result for failure messages.
 func (r Result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+}
+
+// BuildUnixConnect builds the static unixconnect program into dir/name, for
+// use inside a container.
+func BuildUnixConnect(t testing.TB, out string) {
+	t.Helper()
+	c := exec.Command("go", "build", "-o", out, "./internal/lxctest/unixconnect")
+	c.Dir = treetest.RepoRoot(t)
+	c.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("build unixconnect: %v\n%s", err, b)
+	}
 }

@@ -78,7 +78,8 @@ func BusyboxRootfs(t testing.TB, dir string) {
 	if err := os.Symlink("/bin/busybox", filepath.Join(dir, "sbin/init")); err != nil {
 		t.Fatal(err)
 	}
-	Run(t, "cp", "-a", filepath.Join(RepoRoot(t), "testdata/sample-rootfs/."), dir)
+	// filepath.Join would drop the "/.", which makes cp copy the folder itself.
+	Run(t, "cp", "-a", filepath.Join(RepoRoot(t), "testdata/sample-rootfs")+"/.", dir)
 }
 
 // SampleTarget copies testdata/sample-target to a new folder and returns it.

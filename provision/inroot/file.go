@@ -40,11 +40,11 @@ func WriteFileAtomic(root *os.Root, name string, data []byte, perm fs.FileMode) 
 	mode, uid, gid := perm, -1, -1
 	if info, err := root.Lstat(resolved); err == nil {
 		mode = info.Mode().Perm() | info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
-		uid, gid = owner(info)
+		uid, gid = Owner(info)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	} else if dirInfo, err := root.Stat(path.Dir(resolved)); err == nil {
-		uid, gid = owner(dirInfo)
+		uid, gid = Owner(dirInfo)
 	}
 	tmp, err := createTemp(root, path.Dir(resolved), "."+path.Base(resolved)+".tmp-")
 	if err != nil {
@@ -119,7 +119,8 @@ func MkdirTemp(root *os.Root, dir, prefix string, perm fs.FileMode) (string, err
 	}
 }
 
-func owner(info fs.FileInfo) (uid, gid int) {
+// Owner returns the numeric owner of a file, or -1, -1 when unknown.
+func Owner(info fs.FileInfo) (uid, gid int) {
 	if st, ok := info.Sys().(*syscall.Stat_t); ok {
 		return int(st.Uid), int(st.Gid)
 	}

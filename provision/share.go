@@ -1,0 +1,229 @@
+package provision
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+)
+
+// Share is a host folder of the device shared with the container.
+type Share struct {
+	// Host is the device path of the folder ("/var/log/TestLogging").
+	Host string `json:"host"`
+	// Container is the mount point relative to the container's rootfs, as
+	// lxc.mount.entry expects ("TestLogging").
+	Container string `json:"container"`
+	ReadOnly  bool   `json:"readOnly"`
+	// Create tells whether the tool creates the host folder; an existing
+	// folder keeps its owner and mode.
+	Create bool `json:"create"`
+	// Owner and Mode are the host folder's (to be created, or found).
+	Owner lxc.Owner `json:"owner"`
+	Mode  string    `json:"mode"`
+	// Access explains who in the container can use the folder, and a unix
+	// socket in it at mode 0775 and at 0777 (the guide's domain-socket case).
+	Access       lxc.AccessReport `json:"access"`
+	Socket0775   lxc.AccessReport `json:"socket0775"`
+	Socket0777   lxc.AccessReport `json:"socket0777"`
+	mode         fs.FileMode
+	createdParts string // the topmost folder Apply created, for undo
+}
+
+// MountEntry is the lxc.mount.entry value of the share.
+func (s Share) MountEntry() string {
+	opt := "rw"
+	if s.ReadOnly {
+		opt = "ro"
+	}
+	return fmt.Sprintf("%s %s none bind,%s 0 0", s.Host, s.Container, opt)
+}
+
+// parseShare reads HOST:CONTAINER[:ro|rw].
+func parseShare(spec string) (Share, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Share{}, fmt.Errorf("--share %q: use HOST:CONTAINER[:ro|rw], for example /var/log/TestLogging:TestLogging", spec)
+	}
+	s := Share{}
+	if len(parts) == 3 {
+		switch parts[2] {
+		case "ro":
+			s.ReadOnly = true
+		case "rw":
+		default:
+			return Share{}, fmt.Errorf("--share %q: the third part is ro or rw", spec)
+		}
+	}
+	host, cont := parts[0], parts[1]
+	if !strings.HasPrefix(host, "/") {
+		return Share{}, fmt.Errorf("--share %q: the host folder must be an absolute device path such as /var/log/TestLogging", spec)
+	}
+	for _, p := range []string{host, cont} {
+		for _, part := range strings.Split(p, "/") {
+			if part == ".." {
+				return Share{}, fmt.Errorf("--share %q: %q climbs with \"..\": give the folder's real path", spec, p)
+			}
+		}
+		if strings.ContainsAny(p, " \t\n\\") {
+			return Share{}, fmt.Errorf("--share %q: %q has a blank or backslash, which lxc.mount.entry cannot hold", spec, p)
+		}
+	}
+	s.Host = path.Clean(host)
+	s.Container = strings.TrimPrefix(path.Clean("/"+cont), "/")
+	if s.Host == "/" || s.Container == "" {
+		return Share{}, fmt.Errorf("--share %q: share a folder, not the whole root", spec)
+	}
+	return s, nil
+}
+
+// parseShareMode reads an octal mode such as 7770.
+func parseShareMode(mode string) (fs.FileMode, error) {
+	v, err := strconv.ParseUint(mode, 8, 32)
+	if err != nil || v > 0o7777 {
+		return 0, fmt.Errorf("--share-mode %q: give an octal mode such as 7770", mode)
+	}
+	m := fs.FileMode(v & 0o777)
+	if v&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if v&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if v&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m, nil
+}
+
+// planShares works out each share: refused inside a container folder,
+// created with an owner the container can use when missing, explained.
+func (p *Plan) planShares(m lxc.IDMap, mapped bool) error {
+	mode, _ := parseShareMode(p.Request.ShareMode)
+	owner := p.shareOwner(m, mapped)
+	for _, spec := range p.Request.Shares {
+		s, _ := parseShare(spec)
+		for _, c := range p.Containers {
+			if s.Host == c.Dir || strings.HasPrefix(s.Host, c.Dir+"/") {
+				return fmt.Errorf("--share %q: the host folder is inside the container folder %s: share a folder outside it", spec, c.Dir)
+			}
+		}
+		info, err := inroot.Stat(p.root, s.Host)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			s.Create, s.Owner, s.mode = true, owner, mode
+		case err != nil:
+			return fmt.Errorf("--share %q: %w", spec, err)
+		case !info.IsDir():
+			return fmt.Errorf("--share %q: %s is not a folder", spec, inroot.Describe(p.root, s.Host))
+		default:
+			uid, gid := inroot.Owner(info)
+			s.Owner, s.mode = lxc.Owner{UID: uid, GID: gid}, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+		}
+		s.Mode = octal(s.mode)
+		s.Access = lxc.ExplainAccess(m, s.Owner, s.mode|fs.ModeDir, false)
+		s.Socket0775 = lxc.ExplainAccess(m, s.Owner, 0o775|fs.ModeSocket, true)
+		s.Socket0777 = lxc.ExplainAccess(m, s.Owner, 0o777|fs.ModeSocket, true)
+		p.Shares = append(p.Shares, &s)
+	}
+	return nil
+}
+
+// shareOwner is the host owner of a share folder the tool creates: the
+// first kept (pass-through) IDs when there are any — the users meant to
+// share files with the device — else the host IDs of the container's root.
+func (p *Plan) shareOwner(m lxc.IDMap, mapped bool) lxc.Owner {
+	if !mapped {
+		return lxc.Owner{}
+	}
+	o := lxc.Owner{}
+	o.UID, _ = m.HostUID(0)
+	o.GID, _ = m.HostGID(0)
+	if len(p.Request.KeepUIDs) > 0 {
+		o.UID = p.Request.KeepUIDs[0]
+	}
+	if len(p.Request.KeepGIDs) > 0 {
+		o.GID = p.Request.KeepGIDs[0]
+	}
+	return o
+}
+
+// createShareHost makes the host folder of a share in the target (and any
+// missing parents, 0755 root), remembering the topmost folder it created.
+func createShareHost(root *os.Root, s *Share) error {
+	resolved, err := inroot.Resolve(root, s.Host, true)
+	if err != nil {
+		return err
+	}
+	cur := ""
+	for _, part := range strings.Split(resolved, "/") {
+		cur = path.Join(cur, part)
+		if _, err := root.Lstat(cur); err == nil {
+			continue
+		}
+		if err := root.Mkdir(cur, 0o755); err != nil {
+			return fmt.Errorf("create share folder %s: %w", inroot.Describe(root, cur), err)
+		}
+		if s.createdParts == "" {
+			s.createdParts = cur
+		}
+		if err := root.Chmod(cur, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := root.Lchown(resolved, s.Owner.UID, s.Owner.GID); err != nil {
+		return fmt.Errorf("chown share folder %s: %w", inroot.Describe(root, s.Host), err)
+	}
+	// Chmod after chown: chown clears setgid.
+	return root.Chmod(resolved, s.mode)
+}
+
+// removeCreated undoes createShareHost.
+func (s *Share) removeCreated(root *os.Root) {
+	if s.createdParts != "" {
+		root.RemoveAll(s.createdParts)
+		s.createdParts = ""
+	}
+}
+
+// createMountPoint makes the share's mount point inside the container's
+// rootfs (resolved in the rootfs, whose symlinks are the container's),
+// owned like the share.
+func createMountPoint(rootfs string, s *Share) error {
+	r, err := os.OpenRoot(rootfs)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	resolved, err := inroot.Resolve(r, s.Container, true)
+	if err != nil {
+		return fmt.Errorf("share mount point %s: %w", s.Container, err)
+	}
+	if err := r.MkdirAll(resolved, 0o755); err != nil {
+		return fmt.Errorf("create share mount point /%s in the container: %w", s.Container, err)
+	}
+	if info, err := r.Stat(resolved); err != nil || !info.IsDir() {
+		return fmt.Errorf("share mount point /%s in the container is not a folder", s.Container)
+	}
+	return nil
+}
+
+func octal(m fs.FileMode) string {
+	v := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		v |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		v |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		v |= 0o1000
+	}
+	return fmt.Sprintf("%04o", v)
+}
