@@ -56,7 +56,7 @@ func TestEndToEndProvisionAndStart(t *testing.T) {
 
 	marker := fmt.Sprintf("thunder-lxc-e2e-%d", os.Getpid())
 	defer os.Remove(filepath.Join("/tmp", marker))
-	res := lxctest.Execute(t, target, report.DataPath, c.Dir, lxctest.Env(),
+	res := lxctest.Execute(t, target, []string{report.DataPath}, c.Dir, lxctest.Env(),
 		"/bin/busybox", "sh", "-c", "echo hello from $(hostname); echo $MESSAGE_DISPATCHER_CONFIG; touch /tmp/"+marker)
 	if res.ExitCode != 0 {
 		t.Fatalf("lxc-execute failed: %s", res)
@@ -69,7 +69,7 @@ func TestEndToEndProvisionAndStart(t *testing.T) {
 		t.Errorf("the container's /tmp is not the host's /tmp: %v", err)
 	}
 	// The exit status of the command comes back through LXC.
-	if res := lxctest.Execute(t, target, report.DataPath, c.Dir, lxctest.Env(), "/bin/busybox", "sh", "-c", "exit 7"); res.ExitCode != 7 {
+	if res := lxctest.Execute(t, target, []string{report.DataPath}, c.Dir, lxctest.Env(), "/bin/busybox", "sh", "-c", "exit 7"); res.ExitCode != 7 {
 		t.Errorf("exit status through lxc-execute: %s", res)
 	}
 }

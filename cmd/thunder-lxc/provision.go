@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/thunder-lxc/thunder-lxc/provision"
@@ -12,6 +14,7 @@ func init() { subcommands = append(subcommands, newProvisionCmd) }
 type provisionFlags struct {
 	req provision.Request
 	out outputFlags
+	ids idFlags
 }
 
 func newProvisionCmd() *cobra.Command {
@@ -36,6 +39,9 @@ second identical run changes nothing.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			f.req.Callsigns = args
+			if err := f.ids.apply(cmd, &f.req); err != nil {
+				return err
+			}
 			f.req.SetDefaults()
 			if err := f.req.Validate(); err != nil {
 				return &usageError{err}
@@ -60,14 +66,14 @@ second identical run changes nothing.`,
 	flags := cmd.Flags()
 	flags.StringVar(&f.req.Target, "target", "", "folder holding the device's root filesystem (required)")
 	flags.StringVar(&f.req.Source, "rootfs", "", "rootfs tarball or folder to put in the container (default: the target itself, minus container folders)")
-	addSharedFlags(cmd, &f.req)
+	addSharedFlags(cmd, &f.req, &f.ids)
 	f.out.add(cmd)
 	cmd.MarkFlagRequired("target")
 	return cmd
 }
 
 // addSharedFlags adds the flags provision, image and apply share.
-func addSharedFlags(cmd *cobra.Command, req *provision.Request) {
+func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags := cmd.Flags()
 	flags.StringVar(&req.Layout, "layout", "auto", "Thunder path layout: auto, thunder (R5+) or wpeframework (R4)")
 	flags.StringVar(&req.Arch, "arch", "auto", "lxc.arch value; auto reads it from the rootfs's ELF files (linux32 or linux64)")
@@ -77,8 +83,35 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request) {
 	flags.BoolVar(&req.NoIDMap, "no-idmap", false, "leave the ID map out: a privileged container")
 	flags.IntVar(&req.IDMapBase, "idmap-base", 100000, "first host ID that container ID 0 maps to")
 	flags.IntVar(&req.IDMapSize, "idmap-size", 65536, "number of container IDs mapped")
+	flags.IntSliceVar(&ids.keepIDs, "keep-id", nil, "container uid and gid ID that map to the same host ID, e.g. 1000 (repeatable)")
+	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "like --keep-id for the user ID only (repeatable)")
+	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "like --keep-id for the group ID only (repeatable)")
+	flags.BoolVar(&req.NoShiftIDs, "no-shift-ids", false, "keep the rootfs owned by the source's IDs (the guide's way; container root then sees its files as nobody)")
+	flags.BoolVar(&ids.shiftIDs, "shift-ids", true, "own the rootfs by the host IDs its container owners map to (default with an ID map)")
+	flags.StringArrayVar(&req.Shares, "share", nil, "share a device folder: HOST:CONTAINER[:ro|rw], e.g. /var/log/TestLogging:TestLogging (repeatable)")
+	flags.StringVar(&req.ShareMode, "share-mode", "7770", "octal mode of share folders the tool creates")
 	flags.StringVar(&req.Template, "template", "", "custom LXC config template file (Go text/template; default: the built-in one)")
 	flags.StringVar(&req.Seccomp, "seccomp", provision.SeccompComment, "lxc.seccomp.profile in common.conf: comment (the guide's), keep, or auto (comment only when the device's liblxc lacks libseccomp)")
 	flags.BoolVar(&req.Force, "force", false, "replace existing containers")
 	flags.BoolVar(&req.DryRun, "dry-run", false, "print the plan and the diffs of edited files; write nothing")
+}
+
+// idFlags are the ID flags that are not plain Request fields.
+type idFlags struct {
+	keepIDs  []int
+	shiftIDs bool
+}
+
+// apply folds them into the request: --keep-id keeps both sides, and
+// --shift-ids=false means --no-shift-ids.
+func (f *idFlags) apply(cmd *cobra.Command, req *provision.Request) error {
+	req.KeepUIDs = append(req.KeepUIDs, f.keepIDs...)
+	req.KeepGIDs = append(req.KeepGIDs, f.keepIDs...)
+	if cmd.Flags().Changed("shift-ids") {
+		if cmd.Flags().Changed("no-shift-ids") {
+			return &usageError{fmt.Errorf("give --shift-ids or --no-shift-ids, not both")}
+		}
+		req.NoShiftIDs = !f.shiftIDs
+	}
+	return nil
 }
