@@ -16,6 +16,15 @@ func (p *Plan) seccompDecision() (comment bool, why string, err error) {
 	case SeccompComment:
 		return true, "lxc.seccomp.profile commented out (--seccomp comment, the guide's way)", nil
 	}
+	if p.Request.KernelConfig != "" {
+		cfg, err := lxc.ReadKernelConfig(p.Request.KernelConfig)
+		if err != nil {
+			return false, "", fmt.Errorf("--kernel-config: %w", err)
+		}
+		if !cfg.Enabled("CONFIG_SECCOMP_FILTER") {
+			return true, fmt.Sprintf("lxc.seccomp.profile commented out: the kernel config %s lacks CONFIG_SECCOMP_FILTER, so LXC could not load the profile (--seccomp auto)", p.Request.KernelConfig), nil
+		}
+	}
 	lib, found, err := lxc.FindLibLXC(p.root)
 	if err != nil {
 		return false, "", fmt.Errorf("--seccomp auto: %w", err)

@@ -58,6 +58,8 @@ type Request struct {
 	Template string
 	// Seccomp is comment, keep or auto.
 	Seccomp string
+	// KernelConfig is the device kernel's .config, for --seccomp auto.
+	KernelConfig string
 	// Force replaces existing containers.
 	Force bool
 	// DryRun plans and reports without writing.
@@ -143,6 +145,9 @@ func (r *Request) Validate() error {
 	case SeccompComment, SeccompKeep, SeccompAuto:
 	default:
 		add("--seccomp %q: use comment, keep or auto", r.Seccomp)
+	}
+	if r.KernelConfig != "" && r.Seccomp != SeccompAuto {
+		add("--kernel-config is read by --seccomp auto only: add --seccomp auto")
 	}
 	if r.Arch != "auto" && !validArch(r.Arch) {
 		add("--arch %q: use auto or an lxc.arch value such as linux32, linux64, armhf, arm64, x86_64, i686", r.Arch)

@@ -92,6 +92,7 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringVar(&req.ShareMode, "share-mode", "7770", "octal mode of share folders the tool creates")
 	flags.StringVar(&req.Template, "template", "", "custom LXC config template file (Go text/template; default: the built-in one)")
 	flags.StringVar(&req.Seccomp, "seccomp", provision.SeccompComment, "lxc.seccomp.profile in common.conf: comment (the guide's), keep, or auto (comment only when the device's liblxc lacks libseccomp)")
+	flags.StringVar(&req.KernelConfig, "kernel-config", "", "the device kernel's .config (or config.gz, or Buildroot output folder), for --seccomp auto")
 	flags.BoolVar(&req.Force, "force", false, "replace existing containers")
 	flags.BoolVar(&req.DryRun, "dry-run", false, "print the plan and the diffs of edited files; write nothing")
 }

@@ -18,6 +18,9 @@ plugin's container folder, writes the LXC config, makes common.conf loadable and
 switches the plugin's mode to "Container".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// An unknown command is bad usage (exit 2), like an unknown flag.
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{err}

@@ -36,6 +36,15 @@ func TestBadUsageExitsTwo(t *testing.T) {
 	if _, _, code := run(t, "version", "--no-such-flag"); code != 2 {
 		t.Fatalf("unknown flag: exit code %d, want 2", code)
 	}
+	if _, errOut, code := run(t, "provisoin"); code != 2 || !strings.Contains(errOut, "provisoin") {
+		t.Fatalf("unknown command: exit code %d, %q; want 2 naming it", code, errOut)
+	}
+	if _, _, code := run(t, "provision", "OCDM"); code != 2 {
+		t.Fatalf("provision without --target: exit code %d, want 2", code)
+	}
+	if _, _, code := run(t, "provision", "OCDM", "--target", t.TempDir(), "--seccomp", "maybe"); code != 2 {
+		t.Fatalf("bad --seccomp value: exit code %d, want 2", code)
+	}
 }
 
 func TestCompletion(t *testing.T) {
