@@ -241,6 +241,13 @@ func decoderFor(src io.Reader, format Format) (io.Reader, func(), error) {
 		}
 		return zr, func() { zr.Close() }, nil
 	case FormatXz:
+		if path := systemXZ(); path != "" {
+			x, err := newXZCommand(path, src)
+			if err != nil {
+				return nil, nil, err
+			}
+			return x, x.release, nil
+		}
 		zr, err := xz.NewReader(src)
 		if err != nil {
 			return nil, nil, err

@@ -107,6 +107,7 @@ func BenchmarkXzPureGoVsSystem(b *testing.B) {
 	plain, files := benchArchives(b)
 	size := fileSize(b, plain)
 	b.Run("pure-go", func(b *testing.B) {
+		withoutSystemXZ(b)
 		b.SetBytes(size)
 		for b.Loop() {
 			decodeAll(b, files[FormatXz])

@@ -153,6 +153,17 @@ func newFixture(t *testing.T) fixture {
 // real tools (making them is most of the time).
 func TestDecompress(t *testing.T) {
 	fx := newFixture(t)
+	if systemXZ() == "" {
+		t.Fatal("the xz tests need the system's xz too (package xz-utils)")
+	}
+	t.Run("PureGoXz", func(t *testing.T) {
+		// The same real-tool, truncation and corruption cases for xz with
+		// the pure-Go decoder, used where the system has no xz.
+		withoutSystemXZ(t)
+		testDecompressRealTools(t, fx)
+		testTruncatedInput(t, fx)
+		testCorruptInput(t, fx)
+	})
 	t.Run("RealTools", func(t *testing.T) { testDecompressRealTools(t, fx) })
 	t.Run("MisleadingFileName", func(t *testing.T) { testMisleadingFileName(t, fx) })
 	t.Run("Truncated", func(t *testing.T) { testTruncatedInput(t, fx) })
@@ -542,4 +553,11 @@ func TestOpenTarballFIFO(t *testing.T) {
 	if _, _, err := OpenTarball(dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
 		t.Errorf("OpenTarball(folder) err = %v, want \"is a folder\"", err)
 	}
+}
+
+// withoutSystemXZ makes the decoder fall back to pure Go for one test.
+func withoutSystemXZ(t testing.TB) {
+	saved := systemXZ
+	systemXZ = func() string { return "" }
+	t.Cleanup(func() { systemXZ = saved })
 }
