@@ -1,0 +1,42 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+)
+
+// WriteText prints the report for a person: one line per container, then
+// one line per finding.
+func (r *Report) WriteText(w io.Writer) {
+	if len(r.Containers) == 0 {
+		fmt.Fprintf(w, "Target %s: no plugin is in Container mode, nothing to verify (name callsigns to check them anyway)\n", r.Target)
+		return
+	}
+	for _, c := range r.Containers {
+		state := "would start"
+		if !c.OK() {
+			state = "would NOT start"
+		}
+		dir := c.Dir
+		if dir == "" {
+			dir = "no container"
+		}
+		fmt.Fprintf(w, "%s: %s (%s)\n", c.Callsign, dir, state)
+		for _, f := range c.Findings {
+			fmt.Fprintf(w, "  %s [%s] %s: %s\n    fix: %s\n", f.Severity, f.Check, f.File, f.Message, f.Fix)
+		}
+	}
+}
+
+// Errors counts the error findings of every container.
+func (r *Report) Errors() int {
+	n := 0
+	for _, c := range r.Containers {
+		for _, f := range c.Findings {
+			if f.Severity == SeverityError {
+				n++
+			}
+		}
+	}
+	return n
+}

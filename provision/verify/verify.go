@@ -1,0 +1,108 @@
+// Package verify explains, on the build host, everything that would stop a
+// Thunder plugin's LXC container from starting on the device. On the device
+// such a container fails silently: LXC skips a config it cannot parse and
+// Thunder only says "container not found". Verify reads the target root
+// filesystem the way Thunder and LXC will, and turns each cause into one
+// finding that names the file and the fix.
+package verify
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
+)
+
+// Options says what to verify.
+type Options struct {
+	// Target is the build-host folder holding the device's root filesystem.
+	Target string
+	// Callsigns limits the check to these plugins; empty means every plugin
+	// whose mode is Container.
+	Callsigns []string
+	// Layout is auto, thunder or wpeframework.
+	Layout string
+	// KernelConfig, when set, is a kernel configuration (file or build
+	// folder, see lxc.ReadKernelConfig) checked against each container.
+	KernelConfig string
+}
+
+// Report is the outcome; its JSON form is what `verify --json` prints.
+type Report struct {
+	Target string `json:"target"`
+	// OK is false when a finding is an error: some container would not start.
+	OK         bool        `json:"ok"`
+	Containers []Container `json:"containers"`
+}
+
+// Container is one plugin's container and what is wrong with it.
+type Container struct {
+	Callsign string `json:"callsign"`
+	// Dir is the device path of the container folder Thunder would use;
+	// empty when it would find none.
+	Dir      string    `json:"dir"`
+	Findings []Finding `json:"findings"`
+}
+
+// OK tells whether the container has no error finding.
+func (c Container) OK() bool {
+	for _, f := range c.Findings {
+		if f.Severity == SeverityError {
+			return false
+		}
+	}
+	return true
+}
+
+// Run verifies the containers of the target. An error means the target
+// itself could not be read (not a folder, no Thunder layout, unreadable
+// kernel config); problems of containers are findings in the report.
+func Run(opts Options) (*Report, error) {
+	info, err := os.Stat(opts.Target)
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("target %q is not a folder: give the folder holding the device's root filesystem with --target", opts.Target)
+	}
+	root, err := os.OpenRoot(opts.Target)
+	if err != nil {
+		return nil, fmt.Errorf("open target %q: %w", opts.Target, err)
+	}
+	defer root.Close()
+	layout, err := thunder.ResolveLayout(root, opts.Layout)
+	if err != nil {
+		return nil, err
+	}
+	var kernel *lxc.KernelConfig
+	if opts.KernelConfig != "" {
+		cfg, err := lxc.ReadKernelConfig(opts.KernelConfig)
+		if err != nil {
+			return nil, err
+		}
+		kernel = &cfg
+	}
+	plugins, err := selectPlugins(root, layout, opts.Callsigns)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{root: root, layout: layout, kernel: kernel}
+	report := &Report{Target: opts.Target, OK: true, Containers: []Container{}}
+	for _, p := range plugins {
+		c := t.verify(p)
+		if !c.OK() {
+			report.OK = false
+		}
+		report.Containers = append(report.Containers, c)
+	}
+	return report, nil
+}
+
+// target is what every container check reads: the target's root, its
+// Thunder layout and, when given, the device's kernel configuration.
+type target struct {
+	root   *os.Root
+	layout thunder.Layout
+	kernel *lxc.KernelConfig
+
+	// lib caches FindLibLXC, which is the same for every container.
+	lib *libLXCResult
+}
