@@ -109,3 +109,36 @@ func TestVerifyUsage(t *testing.T) {
 		t.Errorf("missing target: exit %d, %q; want 1 naming the problem", code, errOut)
 	}
 }
+
+// With the default ID map the rootfs is shifted and verify is content;
+// --no-shift-ids leaves it owned by host root, which verify explains.
+func TestVerifyIDShifting(t *testing.T) {
+	treetest.NeedRoot(t)
+	src := filepath.Join(t.TempDir(), "rootfs")
+	treetest.BusyboxRootfs(t, src)
+	treetest.Run(t, "cp", filepath.Join(src, "bin/busybox"), filepath.Join(src, "usr/bin/ThunderPlugin"))
+	for _, c := range []struct {
+		flags []string
+		code  int
+	}{{nil, 0}, {[]string{"--no-shift-ids"}, 1}} {
+		target := treetest.SampleTarget(t)
+		args := append([]string{"provision", "OCDM", "--target", target, "--rootfs", src}, c.flags...)
+		if _, errOut, code := run(t, args...); code != 0 {
+			t.Fatalf("provision %v: exit %d: %s", c.flags, code, errOut)
+		}
+		r, code := verifyReport(t, "--target", target)
+		var errs []string
+		for _, f := range r.Containers[0].Findings {
+			if f.Severity == "error" {
+				errs = append(errs, f.Check+" "+f.File)
+			}
+		}
+		want := ""
+		if c.code == 1 {
+			want = "owner /usr/share/Thunder/OCDM/Container/rootfs"
+		}
+		if code != c.code || strings.Join(errs, "; ") != want {
+			t.Errorf("provision %v: verify exit %d, errors %q; want %d, %q", c.flags, code, errs, c.code, want)
+		}
+	}
+}

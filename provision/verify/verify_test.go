@@ -3,7 +3,6 @@ package verify_test
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,10 +51,11 @@ func provisioned(t *testing.T, idmap bool) string {
 	if _, err := provision.Apply(context.Background(), plan); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	if idmap && owner(t, filepath.Join(target, rootfsDir)) == 0 {
-		// This provision does not shift IDs yet (coming to main): do what
-		// it will, so the rootfs is what a default run leaves.
-		shift(t, filepath.Join(target, rootfsDir), lxc.DefaultIDMapBase)
+	if got, want := owner(t, filepath.Join(target, rootfsDir)), 0; idmap {
+		want = lxc.DefaultIDMapBase
+		if got != want {
+			t.Fatalf("provisioned rootfs owned by %d, want %d (IDs shifted by default)", got, want)
+		}
 	}
 	return target
 }
@@ -82,32 +82,6 @@ func owner(t *testing.T, name string) int {
 		t.Fatal(err)
 	}
 	return int(info.Sys().(*syscall.Stat_t).Uid)
-}
-
-// shift adds base to every owner in the tree, keeping modes (chown clears
-// setuid and setgid bits).
-func shift(t *testing.T, dir string, base int) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		st := info.Sys().(*syscall.Stat_t)
-		if err := os.Lchown(p, int(st.Uid)+base, int(st.Gid)+base); err != nil {
-			return err
-		}
-		if info.Mode()&fs.ModeSymlink == 0 {
-			return os.Chmod(p, info.Mode())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func run(t *testing.T, opts verify.Options) *verify.Report {
