@@ -44,3 +44,7 @@ echo "== seccomp line of common.conf"
 grep -n 'seccomp' "$demo/target/usr/share/lxc/config/common.conf"
 echo "== second run (changes nothing)"
 "${run[@]}" "$bin" provision OCDM --target "$demo/target" --rootfs "$demo/rootfs.tar.gz" "$@"
+echo
+echo "== thunder-lxc verify: what would stop the container on the device"
+echo "   (the sample rootfs is busybox only, without Thunder's ThunderPlugin)"
+"${run[@]}" "$bin" verify --target "$demo/target" || true
