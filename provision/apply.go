@@ -30,7 +30,7 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 		return report, nil
 	}
 	if os.Geteuid() != 0 && p.unpacks() {
-		return nil, fmt.Errorf("%w: unpacking a rootfs keeps its file owners and device nodes, which only root can create; run thunder-lxc as root (sudo, or fakeroot in a Buildroot post-fakeroot script); nothing was changed", ErrNeedsRoot)
+		return nil, fmt.Errorf("%w: unpacking a rootfs keeps its file owners and device nodes, which only root can create; run thunder-lxc as root (sudo; fakeroot and pseudo cannot stand in, since a Go program makes its system calls without libc); nothing was changed", ErrNeedsRoot)
 	}
 	var stages []*stage
 	undo := func() {
