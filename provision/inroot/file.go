@@ -126,3 +126,18 @@ func Owner(info fs.FileInfo) (uid, gid int) {
 	}
 	return -1, -1
 }
+
+// ReadDir lists the folder dir of the root, sorted by name, following
+// symlinks the target's way. A missing folder (or a file in its place) has
+// no entries: callers look for things that may or may not be there.
+func ReadDir(root *os.Root, dir string) ([]fs.DirEntry, error) {
+	resolved, err := Resolve(root, dir, true)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(root.FS(), resolved)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrInvalid) {
+		return nil, nil
+	}
+	return entries, err
+}

@@ -73,23 +73,10 @@ func loaderPatterns() []string {
 // loaders lists dir's ld-* entries inside the root, sorted; nothing when the
 // folder is missing.
 func loaders(root *os.Root, dir string) []string {
-	resolved, err := inroot.Resolve(root, dir, true)
-	if err != nil {
-		return nil
-	}
-	f, err := root.Open(resolved)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil
-	}
-	slices.Sort(names)
+	entries, _ := inroot.ReadDir(root, dir)
 	var found []string
-	for _, n := range names {
-		if strings.HasPrefix(n, "ld-") && strings.Contains(n, ".so") {
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "ld-") && strings.Contains(n, ".so") {
 			found = append(found, path.Join(dir, n))
 		}
 	}

@@ -93,20 +93,11 @@ func libLXCCandidates(root *os.Root) []string {
 // list returns the sorted entry names of dir inside the root; nothing when
 // it is missing or not a folder.
 func list(root *os.Root, dir string) []string {
-	resolved, err := inroot.Resolve(root, dir, true)
-	if err != nil {
-		return nil
+	entries, _ := inroot.ReadDir(root, dir)
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
 	}
-	f, err := root.Open(resolved)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil
-	}
-	slices.Sort(names)
 	return names
 }
 

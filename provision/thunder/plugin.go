@@ -3,7 +3,6 @@ package thunder
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"sort"
@@ -33,7 +32,7 @@ var ErrPluginNotFound = errors.New("plugin not found")
 func FindPlugin(root *os.Root, l Layout, callsign string) (Plugin, error) {
 	var known []string
 	for _, dir := range l.PluginDirs {
-		names, err := jsonFiles(root, dir)
+		names, err := PluginConfigFiles(root, dir)
 		if err != nil {
 			return Plugin{}, err
 		}
@@ -80,23 +79,16 @@ func callsignOf(data []byte, fileName string) string {
 	return strings.TrimSuffix(fileName, ".json")
 }
 
-// jsonFiles lists the *.json files of dir in the target, sorted; a missing
-// folder has none.
-func jsonFiles(root *os.Root, dir string) ([]string, error) {
-	resolved, err := inroot.Resolve(root, dir, true)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := fs.ReadDir(root.FS(), resolved)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
-		return nil, nil
-	}
+// PluginConfigFiles lists the *.json files of the plugin folder dir in the
+// target, sorted; a missing folder has none.
+func PluginConfigFiles(root *os.Root, dir string) ([]string, error) {
+	entries, err := inroot.ReadDir(root, dir)
 	if err != nil {
 		return nil, fmt.Errorf("list plugin configs in %s: %w", inroot.Describe(root, dir), err)
 	}
 	var names []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") {
+		if strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") && !e.IsDir() {
 			names = append(names, e.Name())
 		}
 	}
