@@ -47,7 +47,9 @@ func TestProvisionShareAndGrants(t *testing.T) {
 	target := treetest.SampleTarget(t)
 	// The device has shadow's uidmap tools and grants root nothing yet.
 	os.MkdirAll(filepath.Join(target, "usr/bin"), 0o755)
-	os.WriteFile(filepath.Join(target, "usr/bin/newuidmap"), []byte("#!/bin/sh\n"), 0o755)
+	for _, tool := range []string{"newuidmap", "newgidmap"} {
+		os.WriteFile(filepath.Join(target, "usr/bin", tool), []byte("#!/bin/sh\n"), 0o755)
+	}
 	os.WriteFile(filepath.Join(target, "etc/subuid"), []byte("default:200000:65536"), 0o644)
 	tarball := rootfsTarball(t, "")
 	req := Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball,

@@ -1,52 +1,26 @@
 package provision
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
-	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
-// uidmapTools are shadow's helpers; when the device has them, LXC started by
-// root maps IDs through them, and they refuse any range /etc/subuid or
-// /etc/subgid does not grant to root.
-var uidmapTools = []string{"/usr/bin/newuidmap", "/bin/newuidmap", "/usr/bin/newgidmap", "/bin/newgidmap"}
-
-// planSubIDGrants adds the missing grants of the map's host ranges to the
-// target's /etc/subuid and /etc/subgid, when the target has the tools.
+// planSubIDGrants appends root's missing grants of the map's host ranges to
+// the target's /etc/subuid and /etc/subgid, for each of shadow's helpers the
+// target has (verify checks the same files the same way).
 func (p *Plan) planSubIDGrants(m lxc.IDMap) error {
-	has := false
-	for _, tool := range uidmapTools {
-		if _, err := inroot.Stat(p.root, tool); err == nil {
-			has = true
-			break
-		}
+	files, err := lxc.SubIDGrants(p.root, m)
+	if err != nil {
+		return fmt.Errorf("%w: fix the line, nothing was changed", err)
 	}
-	if !has {
-		return nil
-	}
-	uid, gid := m.HostRanges()
-	for _, f := range []struct {
-		file string
-		need []lxc.Range
-	}{{"/etc/subuid", uid}, {"/etc/subgid", gid}} {
-		content, err := inroot.ReadFile(p.root, f.file)
-		missingFile := errors.Is(err, fs.ErrNotExist)
-		if err != nil && !missingFile {
-			return fmt.Errorf("read %s: %w", inroot.Describe(p.root, f.file), err)
-		}
-		lines, err := lxc.MissingGrants(content, f.need)
-		if err != nil {
-			return fmt.Errorf("%s: %w: fix the line, nothing was changed", inroot.Describe(p.root, f.file), err)
-		}
-		e := &Edit{Path: f.file, Old: content, New: content, missing: missingFile,
+	for _, f := range files {
+		e := &Edit{Path: f.File, Old: f.Content, New: f.Content, missing: !f.Exists,
 			Why: "root already has the subordinate IDs the ID map needs"}
-		if len(lines) > 0 {
-			e.New = lxc.AddGrants(content, lines)
-			e.Why = "grant root " + strings.Join(lines, ", ") + " (the device has newuidmap/newgidmap, which refuse ungranted ranges)"
+		if len(f.Missing) > 0 {
+			e.New = lxc.AddGrants(f.Content, f.Missing)
+			e.Why = fmt.Sprintf("grant root %s (the device has %s, which refuses ungranted ranges)", strings.Join(f.Missing, ", "), f.Tool)
 		}
 		p.Edits = append(p.Edits, e)
 	}
