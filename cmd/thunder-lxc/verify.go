@@ -27,9 +27,13 @@ Without CALLSIGN it checks every plugin whose mode is "Container". It looks at:
 where Thunder finds the container, the config's keys (legacy and unknown ones,
 also in included files), lxc.rootfs.path and lxc.include paths, lxc.seccomp.*
 against the target's liblxc, ThunderPlugin/WPEProcess on the container's PATH,
-the volatile path's bind mount, lxc.arch against the rootfs, rootfs owners
-against lxc.idmap, /etc/subuid and /etc/subgid grants, lxc.environment, and with
---kernel-config the kernel options the config needs.
+the volatile path's bind mount, every other mount entry (a bind source missing
+in the target, a mount point missing in the rootfs without create=dir, a share
+inside the container folder, an absolute mount point LXC ignores) with a note
+explaining who in the container may use each shared folder, lxc.arch against
+the rootfs, rootfs owners against lxc.idmap, /etc/subuid and /etc/subgid
+grants, lxc.environment, and with --kernel-config the kernel options the
+config needs.
 
 Exit status: 0 nothing would fail (notes may be printed), 1 something would
 (or the target cannot be read), 2 bad usage.`,

@@ -56,7 +56,8 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 	}
 	defer rootfs.Close()
 	t.checkHostProcess(cfg, rootfs, rootfsPath, fs)
-	t.checkVolatileMount(cfg, rootfs, fs)
+	t.checkVolatileMount(cfg, rootfs, rootfsPath, fs)
+	t.checkShares(cfg, idmap, loc, rootfsPath, rootfs, fs)
 	t.checkArch(cfg, rootfs, rootfsPath, fs)
 	if mapped {
 		t.checkOwners(idmap, rootfs, rootfsPath, fs)

@@ -27,6 +27,8 @@ const (
 	CheckEnvironment   = "environment"    // lxc.environment entries
 	CheckSubID         = "subid"          // /etc/subuid and /etc/subgid grants
 	CheckKernel        = "kernel"         // kernel options the config needs
+	CheckShare         = "share"          // a bind mount (shared folder) other than the volatile path's
+	CheckMount         = "mount"          // a mount entry's mount point in the rootfs
 )
 
 // Finding is one reason, on one line, naming the file and the fix.

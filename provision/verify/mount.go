@@ -47,18 +47,47 @@ func (t *target) mountEntries(cfg *lxcConfig) []mountEntry {
 	return out
 }
 
+// mountPoint returns where in the rootfs LXC mounts an entry whose target
+// is target, relative to the rootfs ("tmp"). A relative target is relative
+// to the rootfs. An absolute one counts only when it holds the rootfs path
+// (rootfsPath, "dir:" stripped), and means what follows it; any other
+// absolute target LXC ignores with a mere warning (measured with liblxc
+// 5.0.2: "/tmp /tmp none bind" and "/testshare /TestLogging none bind"
+// started the container and mounted nothing). ok is false then.
+func mountPoint(target, rootfsPath string) (string, bool) {
+	if !strings.HasPrefix(target, "/") {
+		return strings.TrimPrefix(path.Clean("/"+target), "/"), true
+	}
+	// liblxc looks for the rootfs path anywhere in the target (strstr).
+	i := strings.Index(target, rootfsPath)
+	if i < 0 {
+		return "", false
+	}
+	return strings.TrimPrefix(path.Clean("/"+target[i+len(rootfsPath):]), "/"), true
+}
+
+func isBind(m mountEntry) bool {
+	return slices.Contains(m.options, "bind") || slices.Contains(m.options, "rbind")
+}
+
 // checkVolatileMount: Thunder hands the plugin host paths under its
 // volatile path (/tmp/communicator, ...), so that folder must be
 // bind-mounted to the same place in the container. LXC takes a mount
-// entry's target relative to the rootfs, so "tmp" and "/tmp" are the same.
-func (t *target) checkVolatileMount(cfg *lxcConfig, rootfs *os.Root, fs *findings) {
+// entry's target relative to the rootfs, so "tmp" and
+// "<rootfs path>/tmp" are the same, while "/tmp" is ignored.
+func (t *target) checkVolatileMount(cfg *lxcConfig, rootfs *os.Root, rootfsPath string, fs *findings) {
 	vol := path.Clean(t.layout.VolatilePath)
 	want := strings.TrimPrefix(vol, "/")
+	var ignored *mountEntry
 	for _, m := range t.mountEntries(cfg) {
-		if path.Clean(m.source) != vol || strings.TrimPrefix(path.Clean("/"+m.target), "/") != want {
+		if path.Clean(m.source) != vol || !isBind(m) {
 			continue
 		}
-		if !slices.Contains(m.options, "bind") && !slices.Contains(m.options, "rbind") {
+		point, ok := mountPoint(m.target, rootfsPath)
+		if !ok && ignored == nil {
+			ignored = &m
+		}
+		if point != want {
 			continue
 		}
 		// Without create=dir LXC needs the mount point in the rootfs.
@@ -69,8 +98,10 @@ func (t *target) checkVolatileMount(cfg *lxcConfig, rootfs *os.Root, fs *finding
 		}
 		return
 	}
-	fs.errorf(CheckVolatileMount, cfg.Path,
-		fmt.Sprintf("add lxc.mount.entry = %s %s none bind,create=dir 0 0", vol, want),
-		"no lxc.mount.entry bind-mounts %s onto %s: Thunder passes the plugin paths under %s (its communicator socket), which the container would not see",
+	msg := fmt.Sprintf("no lxc.mount.entry bind-mounts %s onto %s: Thunder passes the plugin paths under %s (its communicator socket), which the container would not see",
 		vol, want, vol)
+	if ignored != nil {
+		msg += fmt.Sprintf(" (%s %s mounts it onto %s, an absolute path outside the rootfs, which LXC ignores)", ignored.line.File, ignored.line.where(), ignored.target)
+	}
+	fs.errorf(CheckVolatileMount, cfg.Path, fmt.Sprintf("add lxc.mount.entry = %s %s none bind,create=dir 0 0", vol, want), "%s", msg)
 }

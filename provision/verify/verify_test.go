@@ -36,15 +36,22 @@ const (
 // the build host's liblxc in the target's /usr/lib.
 func provisioned(t *testing.T, idmap bool) string {
 	t.Helper()
+	return provisionedWith(t, provision.Request{NoIDMap: !idmap})
+}
+
+// provisionedWith is provisioned with more of the request given (shares,
+// kept IDs); Callsigns, Target and Source are filled in.
+func provisionedWith(t *testing.T, req provision.Request) string {
+	t.Helper()
+	idmap := !req.NoIDMap
 	treetest.NeedRoot(t)
 	src := filepath.Join(t.TempDir(), "rootfs")
 	treetest.BusyboxRootfs(t, src)
 	treetest.Run(t, "cp", filepath.Join(src, "bin/busybox"), filepath.Join(src, "usr/bin/ThunderPlugin"))
 	target := treetest.SampleTarget(t)
 	copyLib(t, hostLibLXC, filepath.Join(target, targetLib))
-	plan, err := provision.BuildPlan(context.Background(), provision.Request{
-		Callsigns: []string{"OCDM"}, Target: target, Source: src, NoIDMap: !idmap,
-	})
+	req.Callsigns, req.Target, req.Source = []string{"OCDM"}, target, src
+	plan, err := provision.BuildPlan(context.Background(), req)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -246,6 +253,14 @@ var breakages = map[string]breakage{
 			edit(t, target, configFile, replace("lxc.mount.entry = /tmp tmp none bind,create=dir 0 0\n", ""))
 		},
 		check: verify.CheckVolatileMount, file: configFile, inMessage: "no lxc.mount.entry bind-mounts /tmp",
+	},
+	// Measured with liblxc 5.0.2: an absolute mount point outside the
+	// rootfs is ignored, so "/tmp /tmp" mounts nothing.
+	"/tmp mounted onto an absolute /tmp": {
+		brk: func(t *testing.T, target string) {
+			edit(t, target, configFile, replace("lxc.mount.entry = /tmp tmp none", "lxc.mount.entry = /tmp /tmp none"))
+		},
+		check: verify.CheckVolatileMount, file: configFile, inMessage: "an absolute path outside the rootfs, which LXC ignores",
 	},
 	"linux32 on a 64-bit rootfs": {
 		brk: func(t *testing.T, target string) {
