@@ -25,6 +25,15 @@ type SubIDFile struct {
 	Missing []string
 }
 
+// SubIDError names the subuid/subgid file that could not be used.
+type SubIDError struct {
+	File string // device path
+	Err  error
+}
+
+func (e *SubIDError) Error() string { return e.Err.Error() }
+func (e *SubIDError) Unwrap() error { return e.Err }
+
 // subIDTools pairs each helper with its file and the side of the map it uses.
 var subIDTools = []struct {
 	tool, file string
@@ -51,14 +60,14 @@ func SubIDGrants(root *os.Root, m IDMap) ([]SubIDFile, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			f.Exists = false
 		} else if err != nil {
-			return nil, fmt.Errorf("read %s: %w", inroot.Describe(root, t.file), err)
+			return nil, &SubIDError{File: t.file, Err: fmt.Errorf("read %s: %w", inroot.Describe(root, t.file), err)}
 		}
 		need := gid
 		if t.uids {
 			need = uid
 		}
 		if f.Missing, err = MissingGrants(f.Content, need); err != nil {
-			return nil, fmt.Errorf("%s: %w", inroot.Describe(root, t.file), err)
+			return nil, &SubIDError{File: t.file, Err: fmt.Errorf("%s: %w", inroot.Describe(root, t.file), err)}
 		}
 		out = append(out, f)
 	}
