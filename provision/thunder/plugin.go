@@ -42,7 +42,7 @@ func FindPlugin(root *os.Root, l Layout, callsign string) (Plugin, error) {
 			if err != nil {
 				return Plugin{}, fmt.Errorf("read plugin config %s: %w", inroot.Describe(root, p), err)
 			}
-			cs := callsignOf(data, name)
+			cs := CallsignOf(data, name)
 			known = append(known, cs)
 			if cs != callsign {
 				continue
@@ -69,10 +69,10 @@ func FindPlugin(root *os.Root, l Layout, callsign string) (Plugin, error) {
 		ErrPluginNotFound, callsign, strings.Join(l.PluginDirs, ", "), root.Name(), hint)
 }
 
-// callsignOf reads the callsign key, falling back to the file name. A file
+// CallsignOf reads the callsign key, falling back to the file name. A file
 // that is not valid JSON is named by its file name, so that a broken config
 // of the wanted plugin is reported rather than skipped.
-func callsignOf(data []byte, fileName string) string {
+func CallsignOf(data []byte, fileName string) string {
 	if v := gjson.GetBytes(data, "callsign"); v.Type == gjson.String && v.String() != "" {
 		return v.String()
 	}

@@ -1,15 +1,10 @@
 package verify
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"slices"
-	"strings"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
@@ -54,7 +49,7 @@ func selectPlugins(root *os.Root, l thunder.Layout, named []string) ([]pluginRef
 func containerCallsigns(root *os.Root, l thunder.Layout) ([]string, error) {
 	var found []string
 	for _, dir := range l.PluginDirs {
-		names, err := jsonNames(root, dir)
+		names, err := thunder.PluginConfigFiles(root, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -68,38 +63,11 @@ func containerCallsigns(root *os.Root, l thunder.Layout) ([]string, error) {
 			if err != nil || mode.Mode != thunder.ModeContainer {
 				continue
 			}
-			cs := strings.TrimSuffix(name, ".json")
-			if v := gjson.GetBytes(data, "callsign"); v.Type == gjson.String && v.String() != "" {
-				cs = v.String()
-			}
-			if !slices.Contains(found, cs) {
+			if cs := thunder.CallsignOf(data, name); !slices.Contains(found, cs) {
 				found = append(found, cs)
 			}
 		}
 	}
 	slices.Sort(found)
 	return found, nil
-}
-
-// jsonNames lists dir's *.json files in the target, sorted; a missing
-// folder has none.
-func jsonNames(root *os.Root, dir string) ([]string, error) {
-	resolved, err := inroot.Resolve(root, dir, true)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := fs.ReadDir(root.FS(), resolved)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list plugin configs in %s: %w", inroot.Describe(root, dir), err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") && !e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names, nil
 }
