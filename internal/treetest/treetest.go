@@ -108,3 +108,10 @@ func RepoRoot(t testing.TB) string {
 		dir = parent
 	}
 }
+
+// RunErr runs a command and returns its output and error, for commands a
+// test may need to skip on.
+func RunErr(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
