@@ -39,17 +39,24 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 			s.abort()
 		}
 	}
+	// The source is read once: later containers copy the first one's
+	// rootfs (already shifted) from its staging folder, which beats
+	// decompressing an xz or bzip2 tarball again.
+	first := ""
 	for i, c := range p.Containers {
 		if c.Action == ActionUnchanged {
 			continue
 		}
-		s, stats, err := p.buildContainer(ctx, c)
+		s, stats, err := p.buildContainer(ctx, c, first)
 		if err != nil {
 			undo()
 			return nil, err
 		}
 		stages = append(stages, s)
 		report.Containers[i].setBuilt(c, stats)
+		if first == "" {
+			first = s.hostPath(path.Join(s.container, "rootfs"))
+		}
 	}
 	for _, s := range stages {
 		if err := s.commit(); err != nil {
@@ -139,12 +146,13 @@ func (p *Plan) unpacks() bool {
 }
 
 // buildContainer makes the container folder in a staging folder: rootfs,
-// config and state file. The source is opened first, so a file that is no
-// archive is refused before anything is created. On error the staging
-// folder is gone.
-func (p *Plan) buildContainer(ctx context.Context, c *ContainerPlan) (*stage, archive.Stats, error) {
+// config and state file. The rootfs comes from the source, or from the
+// folder built (a rootfs staged by this run). The source is opened first, so
+// a file that is no archive is refused before anything is created. On error
+// the staging folder is gone.
+func (p *Plan) buildContainer(ctx context.Context, c *ContainerPlan, built string) (*stage, archive.Stats, error) {
 	var tarball io.ReadCloser
-	if p.Source.Kind == SourceTarball {
+	if p.Source.Kind == SourceTarball && built == "" {
 		var err error
 		if tarball, _, err = archive.OpenTarball(p.Source.Path); err != nil {
 			return nil, archive.Stats{}, err
@@ -155,7 +163,7 @@ func (p *Plan) buildContainer(ctx context.Context, c *ContainerPlan) (*stage, ar
 	if err != nil {
 		return nil, archive.Stats{}, err
 	}
-	stats, err := p.fillContainer(ctx, s, c, tarball)
+	stats, err := p.fillContainer(ctx, s, c, tarball, built)
 	if err != nil {
 		s.abort()
 		return nil, stats, err
@@ -163,7 +171,7 @@ func (p *Plan) buildContainer(ctx context.Context, c *ContainerPlan) (*stage, ar
 	return s, stats, nil
 }
 
-func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, tarball io.Reader) (archive.Stats, error) {
+func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, tarball io.Reader, built string) (archive.Stats, error) {
 	rootfs := path.Join(s.container, "rootfs")
 	if err := s.mkdir(rootfs); err != nil {
 		return archive.Stats{}, err
@@ -177,8 +185,14 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, ta
 			return archive.Stats{}, err
 		}
 	}
-	stats, err := p.unpack(ctx, s.hostPath(rootfs), tarball)
-	if err != nil {
+	var stats archive.Stats
+	var err error
+	if built != "" {
+		stats, err = archive.CopyDir(ctx, built, s.hostPath(rootfs), nil, archive.ExtractOptions{Progress: p.Request.Progress})
+		if err != nil {
+			return stats, fmt.Errorf("copy the rootfs to %s: %w (nothing was changed)", c.Dir, err)
+		}
+	} else if stats, err = p.unpack(ctx, s.hostPath(rootfs), tarball); err != nil {
 		return stats, err
 	}
 	for _, share := range p.Shares {

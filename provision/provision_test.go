@@ -283,3 +283,25 @@ func assertNoStaging(t *testing.T, target string) {
 		return nil
 	})
 }
+
+// Several callsigns: the source is read once and every container gets the
+// same rootfs, with its own config.
+func TestProvisionSeveralCallsigns(t *testing.T) {
+	treetest.NeedRoot(t)
+	target := treetest.SampleTarget(t)
+	os.WriteFile(filepath.Join(target, "etc/Thunder/plugins/Netflix.json"),
+		[]byte(`{"classname":"Netflix","configuration":{"root":{"mode":"Off"}}}`), 0o644)
+	report := provisionOK(t, Request{Callsigns: []string{"OCDM", "Netflix"}, Target: target, Source: rootfsTarball(t, "xz")})
+	if len(report.Containers) != 2 || report.Containers[1].Action != ActionCreate || report.Containers[1].PreviousMode != "Off" {
+		t.Fatalf("report: %+v", report.Containers)
+	}
+	a := treetest.Mtree(t, filepath.Join(target, "usr/share/Thunder/OCDM/Container/rootfs"))
+	b := treetest.Mtree(t, filepath.Join(target, "usr/share/Thunder/Netflix/Container/rootfs"))
+	if a != b {
+		t.Errorf("the two containers' rootfs differ:\n%s\n---\n%s", a, b)
+	}
+	if !strings.Contains(read(t, filepath.Join(target, "usr/share/Thunder/Netflix/Container/config")), "lxc.uts.name = Netflix\n") {
+		t.Error("Netflix config lacks its own host name")
+	}
+	assertNoStaging(t, target)
+}
