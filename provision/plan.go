@@ -86,13 +86,9 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	info, err := os.Stat(req.Target)
-	if err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("target %q is not a folder: give the folder holding the device's root filesystem with --target", req.Target)
-	}
-	root, err := os.OpenRoot(req.Target)
+	root, err := inroot.OpenTarget(req.Target)
 	if err != nil {
-		return nil, fmt.Errorf("open target %q: %w", req.Target, err)
+		return nil, err
 	}
 	p := &Plan{Request: req, root: root}
 	if err := p.build(ctx); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +98,7 @@ func newCheckKernelCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
+	addJSONFlag(cmd, &o.json)
 	f.StringVar(&o.net, "net", "empty", "the container's lxc.net.0.type: "+strings.Join(netTypes, ", "))
 	f.BoolVar(&o.noIDMap, "no-idmap", false, "the container has no lxc.idmap (USER_NS becomes optional)")
 	f.StringVar(&o.seccomp, "seccomp", "comment", "what happens to lxc.seccomp.profile: comment, keep or auto (keep and auto require SECCOMP_FILTER)")
@@ -144,15 +143,8 @@ func newCheckBuildrootCmd() *cobra.Command {
 			return missingError("buildroot config", report.Config, missing, brMissing)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON on stdout")
+	addJSONFlag(cmd, &asJSON)
 	return cmd
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 func mark(present bool) string {

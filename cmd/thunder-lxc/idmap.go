@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -64,9 +63,7 @@ owned by host user 1000 stays owned by user 1000 in the container).`,
 			if report.SubGID, err = lxc.MissingGrants(nil, gid); err != nil {
 				return err
 			}
-			enc := json.NewEncoder(out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(report)
+			return writeJSON(out, report)
 		},
 	}
 	flags := cmd.Flags()
@@ -75,7 +72,7 @@ owned by host user 1000 stays owned by user 1000 in the container).`,
 	flags.IntSliceVar(&keep, "keep", nil, "container user and group ID mapped to the same host ID (repeatable)")
 	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "container user ID mapped to the same host ID (repeatable)")
 	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "container group ID mapped to the same host ID (repeatable)")
-	flags.BoolVar(&asJSON, "json", false, "print a JSON report")
+	addJSONFlag(cmd, &asJSON)
 	return cmd
 }
 

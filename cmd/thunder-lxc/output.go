@@ -19,7 +19,7 @@ type outputFlags struct {
 }
 
 func (o *outputFlags) add(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a machine-readable JSON report on stdout")
+	addJSONFlag(cmd, &o.json)
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (when stderr is a terminal), always or never")
 }
 
@@ -35,9 +35,7 @@ func (o *outputFlags) validate() error {
 func (o *outputFlags) print(cmd *cobra.Command, report any, text func(io.Writer)) error {
 	out := cmd.OutOrStdout()
 	if o.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(report)
+		return writeJSON(out, report)
 	}
 	text(out)
 	return nil
@@ -76,4 +74,18 @@ func (p *progressDisplay) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// addJSONFlag adds --json, worded the same on every command.
+func addJSONFlag(cmd *cobra.Command, value *bool) {
+	cmd.Flags().BoolVar(value, "json", false, "print a machine-readable JSON report on stdout")
+}
+
+// writeJSON is the one JSON encoding of every report: indented, and with
+// "<", ">" and "&" kept as written (they appear in reasons and paths).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -72,6 +72,6 @@ Exit status: 0 nothing would fail (notes may be printed), 1 something would
 	f.StringVar(&opts.Target, "target", "", "folder holding the device's root filesystem (required)")
 	f.StringVar(&opts.Layout, "layout", "auto", "Thunder path layout: auto, thunder (R5+) or wpeframework (R4)")
 	f.StringVar(&opts.KernelConfig, "kernel-config", "", "the device kernel's .config (or a kernel/Buildroot build folder) to check the options each container needs")
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON on stdout")
+	addJSONFlag(cmd, &asJSON)
 	return cmd
 }

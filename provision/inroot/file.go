@@ -141,3 +141,17 @@ func ReadDir(root *os.Root, dir string) ([]fs.DirEntry, error) {
 	}
 	return entries, err
 }
+
+// OpenTarget opens the build-host folder holding a device's root
+// filesystem, with the error every command gives when it is not one.
+func OpenTarget(dir string) (*os.Root, error) {
+	info, err := os.Stat(dir)
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("target %q is not a folder: give the folder holding the device's root filesystem with --target", dir)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open target %q: %w", dir, err)
+	}
+	return root, nil
+}

@@ -7,9 +7,9 @@
 package verify
 
 import (
-	"fmt"
 	"os"
 
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
@@ -59,13 +59,9 @@ func (c Container) OK() bool {
 // itself could not be read (not a folder, no Thunder layout, unreadable
 // kernel config); problems of containers are findings in the report.
 func Run(opts Options) (*Report, error) {
-	info, err := os.Stat(opts.Target)
-	if err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("target %q is not a folder: give the folder holding the device's root filesystem with --target", opts.Target)
-	}
-	root, err := os.OpenRoot(opts.Target)
+	root, err := inroot.OpenTarget(opts.Target)
 	if err != nil {
-		return nil, fmt.Errorf("open target %q: %w", opts.Target, err)
+		return nil, err
 	}
 	defer root.Close()
 	layout, err := thunder.ResolveLayout(root, opts.Layout)
