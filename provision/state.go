@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
@@ -33,7 +32,7 @@ type State struct {
 
 // readState returns the state of the container folder dir (device path);
 // ok is false when there is none or it cannot be read as one.
-func readState(root *os.Root, dir string) (State, bool) {
+func readState(root inroot.FS, dir string) (State, bool) {
 	data, err := inroot.ReadFile(root, path.Join(dir, stateFile))
 	if err != nil {
 		return State{}, false
@@ -51,7 +50,7 @@ func (s State) encode() []byte {
 }
 
 // exists tells whether the device path p exists in the target.
-func exists(root *os.Root, p string) (bool, error) {
+func exists(root inroot.FS, p string) (bool, error) {
 	_, err := inroot.Stat(root, p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

@@ -10,7 +10,7 @@ import (
 )
 
 // ReadFile reads name from the root, following symlinks the target's way.
-func ReadFile(root *os.Root, name string) ([]byte, error) {
+func ReadFile(root FS, name string) ([]byte, error) {
 	resolved, err := Resolve(root, name, true)
 	if err != nil {
 		return nil, err
@@ -19,7 +19,7 @@ func ReadFile(root *os.Root, name string) ([]byte, error) {
 }
 
 // Stat stats name inside the root, following symlinks the target's way.
-func Stat(root *os.Root, name string) (fs.FileInfo, error) {
+func Stat(root FS, name string) (fs.FileInfo, error) {
 	resolved, err := Resolve(root, name, true)
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func Owner(info fs.FileInfo) (uid, gid int) {
 // ReadDir lists the folder dir of the root, sorted by name, following
 // symlinks the target's way. A missing folder (or a file in its place) has
 // no entries: callers look for things that may or may not be there.
-func ReadDir(root *os.Root, dir string) ([]fs.DirEntry, error) {
+func ReadDir(root FS, dir string) ([]fs.DirEntry, error) {
 	resolved, err := Resolve(root, dir, true)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 )
@@ -26,7 +25,7 @@ var ErrTooManySymlinks = errors.New("too many levels of symbolic links")
 // climbs above it. The last component is followed only when followLast is
 // true. A missing component ends the walk: the rest is returned as written
 // (cleaned), since nothing below a missing folder can be a symlink.
-func Resolve(root *os.Root, name string, followLast bool) (string, error) {
+func Resolve(root FS, name string, followLast bool) (string, error) {
 	pending := split(name)
 	var resolved []string
 	links := 0
@@ -89,6 +88,6 @@ func split(p string) []string {
 }
 
 // Describe is used in error messages: "/etc/foo" of the target "DIR".
-func Describe(root *os.Root, name string) string {
+func Describe(root FS, name string) string {
 	return fmt.Sprintf("%s (in %s)", "/"+strings.TrimPrefix(path.Clean("/"+name), "/"), root.Name())
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -39,7 +38,7 @@ var loaderFolders = []string{"/lib", "/lib64", "/usr/lib", "/usr/lib64"}
 // /lib64/ld-*, /usr/lib/ld-*)... Paths are resolved inside the root, so an
 // absolute symlink /sbin/init -> /lib/systemd/systemd means the rootfs's
 // file. The first readable ELF wins; a shell-script /sbin/init is passed over.
-func DetectArch(root *os.Root) (ELFInfo, error) {
+func DetectArch(root inroot.FS) (ELFInfo, error) {
 	candidates := slices.Clone(archPrograms)
 	for _, dir := range loaderFolders {
 		candidates = append(candidates, loaders(root, dir)...)
@@ -72,7 +71,7 @@ func loaderPatterns() []string {
 
 // loaders lists dir's ld-* entries inside the root, sorted; nothing when the
 // folder is missing.
-func loaders(root *os.Root, dir string) []string {
+func loaders(root inroot.FS, dir string) []string {
 	entries, _ := inroot.ReadDir(root, dir)
 	var found []string
 	for _, e := range entries {
@@ -85,12 +84,12 @@ func loaders(root *os.Root, dir string) []string {
 
 // readELFHeader reads only the ELF header of name (following symlinks inside
 // the root): enough for class and machine, and cheap on a big binary.
-func readELFHeader(root *os.Root, name string) (ELFInfo, error) {
+func readELFHeader(root inroot.FS, name string) (ELFInfo, error) {
 	resolved, err := inroot.Resolve(root, name, true)
 	if err != nil {
 		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	f, err := root.Open(resolved)
+	f, err := root.FS().Open(resolved)
 	if err != nil {
 		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
 	}

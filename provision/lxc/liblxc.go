@@ -4,8 +4,8 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -33,7 +33,7 @@ var libFolders = []string{"/usr/lib", "/lib", "/usr/lib64", "/lib64", "/usr/lib3
 // Why it matters: since LXC 4.0.11 a liblxc built without libseccomp fails
 // to parse lxc.seccomp.profile, LXC skips the container and Thunder then
 // reports it as not found.
-func FindLibLXC(root *os.Root) (lib LibLXC, found bool, err error) {
+func FindLibLXC(root inroot.FS) (lib LibLXC, found bool, err error) {
 	var problems []string
 	seen := map[string]bool{} // resolved files: usr-merged /lib and /usr/lib are one folder
 	for _, name := range libLXCCandidates(root) {
@@ -68,7 +68,7 @@ func FindLibLXC(root *os.Root) (lib LibLXC, found bool, err error) {
 // libLXCCandidates lists every liblxc.so* name in the library folders, in
 // search order; within a folder sorted, so liblxc.so.1 comes before
 // liblxc.so.1.7.0 and the result does not depend on directory order.
-func libLXCCandidates(root *os.Root) []string {
+func libLXCCandidates(root inroot.FS) []string {
 	folders := slices.Clone(libFolders)
 	for _, dir := range []string{"/usr/lib", "/lib"} {
 		for _, sub := range list(root, dir) {
@@ -92,7 +92,7 @@ func libLXCCandidates(root *os.Root) []string {
 
 // list returns the sorted entry names of dir inside the root; nothing when
 // it is missing or not a folder.
-func list(root *os.Root, dir string) []string {
+func list(root inroot.FS, dir string) []string {
 	entries, _ := inroot.ReadDir(root, dir)
 	names := make([]string, len(entries))
 	for i, e := range entries {
@@ -103,8 +103,8 @@ func list(root *os.Root, dir string) []string {
 
 // readNeeded returns the DT_NEEDED entries of the shared library at the
 // resolved in-root path.
-func readNeeded(root *os.Root, resolved string) ([]string, error) {
-	f, err := root.Open(resolved)
+func readNeeded(root inroot.FS, resolved string) ([]string, error) {
+	f, err := root.FS().Open(resolved)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,11 @@ func readNeeded(root *os.Root, resolved string) ([]string, error) {
 	} else if !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	ef, err := elf.NewFile(f)
+	at, ok := f.(io.ReaderAt)
+	if !ok {
+		return nil, errors.New("cannot be read at offsets")
+	}
+	ef, err := elf.NewFile(at)
 	if err != nil {
 		return nil, fmt.Errorf("not an ELF file: %w", err)
 	}

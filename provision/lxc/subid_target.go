@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 )
@@ -46,7 +45,7 @@ var subIDTools = []struct {
 // SubIDGrants returns, for each helper the target has (in /usr/bin or
 // /bin), the grants root needs for the map m. A file that cannot be read or
 // has a malformed line is an error naming it.
-func SubIDGrants(root *os.Root, m IDMap) ([]SubIDFile, error) {
+func SubIDGrants(root inroot.FS, m IDMap) ([]SubIDFile, error) {
 	uid, gid := m.HostRanges()
 	var out []SubIDFile
 	for _, t := range subIDTools {
@@ -75,7 +74,7 @@ func SubIDGrants(root *os.Root, m IDMap) ([]SubIDFile, error) {
 }
 
 // findTool returns where shadow installs name in the target, or "".
-func findTool(root *os.Root, name string) string {
+func findTool(root inroot.FS, name string) string {
 	for _, dir := range []string{"/usr/bin", "/bin"} {
 		p := dir + "/" + name
 		if info, err := inroot.Stat(root, p); err == nil && info.Mode().IsRegular() {

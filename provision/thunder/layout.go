@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -60,7 +59,7 @@ func LoadLayout(name string) (Layout, error) {
 // it from the target's files; then the keys of the target's main config.json
 // (datapath, persistentpath, volatilepath, configs) override the defaults,
 // since that is what Thunder itself reads on the device.
-func ResolveLayout(root *os.Root, name string) (Layout, error) {
+func ResolveLayout(root inroot.FS, name string) (Layout, error) {
 	var l Layout
 	var err error
 	if name == "" || name == "auto" {
@@ -76,7 +75,7 @@ func ResolveLayout(root *os.Root, name string) (Layout, error) {
 
 // detectLayout returns the first embedded layout whose main config or plugin
 // folder exists in the target. Thunder (R5) comes before WPEFramework.
-func detectLayout(root *os.Root) (Layout, error) {
+func detectLayout(root inroot.FS) (Layout, error) {
 	for _, name := range LayoutNames() {
 		l, err := LoadLayout(name)
 		if err != nil {
@@ -96,7 +95,7 @@ func detectLayout(root *os.Root) (Layout, error) {
 // takes its path keys. A data path the layout does not name but the target
 // has (Buildroot trees with /usr/share/Thunder under the WPEFramework
 // namespace) is found by looking for it when config.json says nothing.
-func (l *Layout) applyMainConfig(root *os.Root) error {
+func (l *Layout) applyMainConfig(root inroot.FS) error {
 	data, err := inroot.ReadFile(root, l.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		l.guessDataPath(root)
@@ -130,7 +129,7 @@ func (l *Layout) applyMainConfig(root *os.Root) error {
 	return nil
 }
 
-func (l *Layout) guessDataPath(root *os.Root) {
+func (l *Layout) guessDataPath(root inroot.FS) {
 	if _, err := inroot.Stat(root, l.DataPath); err == nil {
 		return
 	}

@@ -3,7 +3,6 @@ package thunder
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -29,7 +28,7 @@ var ErrPluginNotFound = errors.New("plugin not found")
 // FindPlugin looks for the plugin config of callsign in the layout's plugin
 // folders: a file <callsign>.json, or any *.json whose "callsign" key names
 // it (the callsign is the key when present, the file name otherwise).
-func FindPlugin(root *os.Root, l Layout, callsign string) (Plugin, error) {
+func FindPlugin(root inroot.FS, l Layout, callsign string) (Plugin, error) {
 	var known []string
 	for _, dir := range l.PluginDirs {
 		names, err := PluginConfigFiles(root, dir)
@@ -81,7 +80,7 @@ func CallsignOf(data []byte, fileName string) string {
 
 // PluginConfigFiles lists the *.json files of the plugin folder dir in the
 // target, sorted; a missing folder has none.
-func PluginConfigFiles(root *os.Root, dir string) ([]string, error) {
+func PluginConfigFiles(root inroot.FS, dir string) ([]string, error) {
 	entries, err := inroot.ReadDir(root, dir)
 	if err != nil {
 		return nil, fmt.Errorf("list plugin configs in %s: %w", inroot.Describe(root, dir), err)
