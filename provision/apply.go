@@ -4,23 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // ErrNeedsRoot is returned when provisioning would need root and the tool
-// runs as an ordinary user.
+// runs as an ordinary user outside a fakeroot or pseudo session.
 var ErrNeedsRoot = errors.New("needs root")
 
 // Apply carries the plan out: each container is built in a staging folder
-// and renamed into place, then the edited files are replaced one by one. Any
-// failure undoes what was done, so the target is as it was. A dry-run plan
-// only reports.
+// and renamed into place, then share folders are made and the edited files
+// replaced one by one. Any failure undoes what was done, so the target is
+// as it was; the error then says so, or names exactly what is left. A
+// dry-run plan only reports.
 func Apply(ctx context.Context, p *Plan) (*Report, error) {
 	start := time.Now()
 	defer p.Close()
@@ -29,16 +31,40 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 		report.finish(start)
 		return report, nil
 	}
-	if os.Geteuid() != 0 && p.unpacks() {
-		return nil, fmt.Errorf("%w: unpacking a rootfs keeps its file owners and device nodes, which only root can create; run thunder-lxc as root (sudo; fakeroot and pseudo cannot stand in, since a Go program makes its system calls without libc); nothing was changed", ErrNeedsRoot)
+	w, err := p.writer()
+	if err != nil {
+		return nil, &ApplyError{Err: err}
 	}
-	var stages []*stage
-	undo := func() {
-		for _, s := range stages {
-			s.rollback()
-			s.abort()
+	tx := &transaction{root: p.root, w: w}
+	if err := p.apply(ctx, tx, report); err != nil {
+		return nil, &ApplyError{Err: err, Left: tx.undo()}
+	}
+	// Committed: the staging folders now hold only replaced containers.
+	for _, s := range tx.stages {
+		if err := s.abort(); err != nil {
+			report.Warnings = append(report.Warnings, "remove the replaced container: "+err.Error())
 		}
 	}
+	report.finish(start)
+	return report, nil
+}
+
+// writer picks how the target is changed: directly as root, or through
+// the fakeroot or pseudo session the tool runs in.
+func (p *Plan) writer() (targetWriter, error) {
+	if os.Geteuid() == 0 {
+		return rootWriter{p.root}, nil
+	}
+	if p.session != nil {
+		return &sessionWriter{root: p.root, s: p.session}, nil
+	}
+	return nil, fmt.Errorf("%w: a container's rootfs keeps its file owners, device nodes and capabilities, which only root can create: "+
+		"run thunder-lxc as root, or inside the build's fakeroot or pseudo session (a Buildroot post-fakeroot script, a Yocto task under pseudo), "+
+		"or make the image with `thunder-lxc image IN -o OUT CALLSIGN...` from a rootfs tarball, which needs no root", ErrNeedsRoot)
+}
+
+// apply does the work, recording each step in tx for undo.
+func (p *Plan) apply(ctx context.Context, tx *transaction, report *Report) error {
 	// The source is read once: later containers copy the first one's
 	// rootfs (already shifted) from its staging folder, which beats
 	// decompressing an xz or bzip2 tarball again.
@@ -47,74 +73,43 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 		if c.Action == ActionUnchanged {
 			continue
 		}
-		s, stats, err := p.buildContainer(ctx, c, first)
+		s, stats, err := p.buildContainer(ctx, tx.w, c, first)
 		if err != nil {
-			undo()
-			return nil, err
+			return err
 		}
-		stages = append(stages, s)
+		tx.stages = append(tx.stages, s)
 		report.Containers[i].setBuilt(c, stats)
 		if first == "" {
-			first = s.hostPath(path.Join(s.container, "rootfs"))
+			first = path.Join(s.container, "rootfs")
 		}
 	}
-	for _, s := range stages {
+	for _, s := range tx.stages {
 		if err := s.commit(); err != nil {
-			undo()
-			return nil, err
-		}
-	}
-	var created []*Share
-	undoShares := func() {
-		for _, s := range created {
-			s.removeCreated(p.root)
+			return err
 		}
 	}
 	for _, s := range p.Shares {
-		if !s.Create {
-			continue
-		}
-		created = append(created, s)
-		if err := createShareHost(p.root, s); err != nil {
-			undoShares()
-			undo()
-			return nil, fmt.Errorf("%w; nothing was changed", err)
+		if s.Create {
+			if err := p.createShareHost(tx, s); err != nil {
+				return err
+			}
 		}
 	}
-	var written []*Edit
 	for _, e := range p.Edits {
 		if !e.Changed() {
 			continue
 		}
-		if err := inroot.WriteFileAtomic(p.root, e.Path, e.New, 0o644); err != nil {
-			for _, done := range written {
-				done.undo(p.root)
-			}
-			undoShares()
-			undo()
-			return nil, fmt.Errorf("write %s: %w; nothing was changed", inroot.Describe(p.root, e.Path), err)
+		resolved, err := inroot.Resolve(p.root, e.Path, true)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", inroot.Describe(p.root, e.Path), err)
 		}
-		written = append(written, e)
-	}
-	// Committed: the staging folders now hold only replaced containers.
-	for _, s := range stages {
-		if err := s.abort(); err != nil {
-			report.Warnings = append(report.Warnings, fmt.Sprintf("remove the replaced container in %s: %v", inroot.Describe(p.root, s.dir), err))
+		// Written atomically: a failed write leaves the old file.
+		if err := tx.w.WriteFile(resolved, e.New); err != nil {
+			return fmt.Errorf("write %s: %w", inroot.Describe(p.root, e.Path), err)
 		}
+		tx.edits = append(tx.edits, editDone{e, resolved})
 	}
-	report.finish(start)
-	return report, nil
-}
-
-// undo puts a written file back as it was.
-func (e *Edit) undo(root *os.Root) {
-	if e.missing {
-		if resolved, err := inroot.Resolve(root, e.Path, true); err == nil {
-			root.Remove(resolved)
-		}
-		return
-	}
-	inroot.WriteFileAtomic(root, e.Path, e.Old, 0o644)
+	return nil
 }
 
 // changes tells whether the plan changes anything at all.
@@ -147,102 +142,116 @@ func (p *Plan) unpacks() bool {
 
 // buildContainer makes the container folder in a staging folder: rootfs,
 // config and state file. The rootfs comes from the source, or from the
-// folder built (a rootfs staged by this run). The source is opened first, so
-// a file that is no archive is refused before anything is created. On error
-// the staging folder is gone.
-func (p *Plan) buildContainer(ctx context.Context, c *ContainerPlan, built string) (*stage, archive.Stats, error) {
-	var tarball io.ReadCloser
-	if p.Source.Kind == SourceTarball && built == "" {
-		var err error
-		if tarball, _, err = archive.OpenTarball(p.Source.Path); err != nil {
+// rootfs built (local path) by this run for an earlier container. The
+// source is opened first, so a file that is no archive is refused before
+// anything is created. On error the staging folder is gone.
+func (p *Plan) buildContainer(ctx context.Context, w targetWriter, c *ContainerPlan, built string) (*stage, archive.Stats, error) {
+	src := rootfsSource{dir: p.Source.Path, skip: p.Source.archiveSkip()}
+	if built != "" {
+		// Only a folder this run made in its own 0700 staging folder,
+		// which nothing else can have replaced by a symlink.
+		src = rootfsSource{dir: filepath.Join(p.root.Name(), filepath.FromSlash(built))}
+	} else if p.Source.Kind == SourceTarball {
+		tarball, _, err := archive.OpenTarball(p.Source.Path)
+		if err != nil {
 			return nil, archive.Stats{}, err
 		}
 		defer tarball.Close()
+		src = rootfsSource{tarball: tarball}
 	}
-	s, err := newStage(p.root, c.Dir)
+	s, err := newStage(p.root, w, c.Dir)
 	if err != nil {
 		return nil, archive.Stats{}, err
 	}
-	stats, err := p.fillContainer(ctx, s, c, tarball, built)
+	stats, err := p.fillContainer(ctx, s, c, src)
 	if err != nil {
-		s.abort()
+		if aerr := s.abort(); aerr != nil {
+			return nil, stats, fmt.Errorf("%w; %v", err, aerr)
+		}
 		return nil, stats, err
 	}
 	return s, stats, nil
 }
 
-func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, tarball io.Reader, built string) (archive.Stats, error) {
+func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, src rootfsSource) (archive.Stats, error) {
 	rootfs := path.Join(s.container, "rootfs")
-	if err := s.mkdir(rootfs); err != nil {
-		return archive.Stats{}, err
+	if err := s.w.Mkdirs([]string{rootfs}, 0o755); err != nil {
+		return archive.Stats{}, fmt.Errorf("create %s: %w", inroot.Describe(p.root, rootfs), err)
 	}
 	if p.shifts() {
 		// The rootfs folder is the container's "/": owned by its root. A
 		// tarball's "./" entry, when there is one, sets it again, shifted.
 		uid, _ := p.idmap.HostUID(0)
 		gid, _ := p.idmap.HostGID(0)
-		if err := p.root.Lchown(rootfs, uid, gid); err != nil {
-			return archive.Stats{}, err
+		if err := s.w.SetOwnerMode(rootfs, fileOwner{uid, gid}, 0o755); err != nil {
+			return archive.Stats{}, fmt.Errorf("own %s by the container's root: %w", inroot.Describe(p.root, rootfs), err)
 		}
 	}
-	var stats archive.Stats
-	var err error
-	if built != "" {
-		stats, err = archive.CopyDir(ctx, built, s.hostPath(rootfs), nil, archive.ExtractOptions{Progress: p.Request.Progress})
-		if err != nil {
-			return stats, fmt.Errorf("copy the rootfs to %s: %w (nothing was changed)", c.Dir, err)
+	opts := p.extractOptions()
+	if src.dir != "" && src.dir != p.Source.Path {
+		// A rootfs this run built is shifted already.
+		opts = archive.ExtractOptions{Progress: p.Request.Progress}
+	}
+	stats, err := s.w.Fill(ctx, rootfs, src, opts)
+	if err != nil {
+		what := fmt.Sprintf("unpack rootfs %q", p.Source.Path)
+		switch {
+		case src.tarball == nil && src.dir != p.Source.Path:
+			what = fmt.Sprintf("copy the rootfs to %s", c.Dir)
+		case src.tarball == nil:
+			what = fmt.Sprintf("copy rootfs folder %q", p.Source.Path)
 		}
-	} else if stats, err = p.unpack(ctx, s.hostPath(rootfs), tarball); err != nil {
+		return stats, fmt.Errorf("%s: %w", what, err)
+	}
+	rootfsRoot, err := p.root.OpenRoot(rootfs)
+	if err != nil {
 		return stats, err
 	}
+	defer rootfsRoot.Close()
 	for _, share := range p.Shares {
-		if err := createMountPoint(s.hostPath(rootfs), share); err != nil {
+		if err := createMountPoint(rootfsRoot, s.w, rootfs, share); err != nil {
 			return stats, err
 		}
 	}
 	if c.data.Arch == archPending {
-		if c.data.Arch, err = detectArchInFolder(s.hostPath(rootfs)); err != nil {
-			return stats, fmt.Errorf("%w (read from %s)", err, p.Source.Path)
+		info, err := lxc.DetectArch(rootfsRoot)
+		if err != nil {
+			return stats, fmt.Errorf("rootfs read from %s: %w: give --arch (linux32 or linux64)", p.Source.Path, err)
 		}
+		c.data.Arch = info.LXCArch
 		if c.Config, err = p.template.Render(c.data); err != nil {
 			return stats, err
 		}
 	}
-	if err := inroot.WriteFileAtomic(p.root, path.Join(s.container, "config"), c.Config, 0o644); err != nil {
+	if err := s.w.WriteFile(path.Join(s.container, "config"), c.Config); err != nil {
 		return stats, fmt.Errorf("write the container config: %w", err)
 	}
-	state := State{
-		Tool:         "thunder-lxc",
-		Callsign:     c.Callsign,
-		PluginConfig: c.PluginConfig,
-		PreviousMode: c.PreviousMode,
-		Arch:         c.data.Arch,
-		Fingerprint:  c.fingerprint,
-	}
-	if err := inroot.WriteFileAtomic(p.root, path.Join(s.container, stateFile), state.encode(), 0o644); err != nil {
+	if err := s.w.WriteFile(path.Join(s.container, stateFile), p.state(c).encode()); err != nil {
 		return stats, fmt.Errorf("write the container state: %w", err)
 	}
 	return stats, nil
 }
 
-// unpack copies the source (the open tarball, or the source folder) into
-// the empty folder dest.
-func (p *Plan) unpack(ctx context.Context, dest string, tarball io.Reader) (archive.Stats, error) {
+// state is what the container's state file records.
+func (p *Plan) state(c *ContainerPlan) State {
+	return State{
+		Tool:         "thunder-lxc",
+		Callsign:     c.Callsign,
+		PluginConfig: c.PluginConfig,
+		PreviousMode: c.PreviousMode,
+		Arch:         c.data.Arch,
+		Fingerprint:  c.shaping.fingerprint(),
+		Shaping:      &c.shaping,
+		Made:         p.made,
+	}
+}
+
+// extractOptions shift owners when the rootfs is stored shifted.
+func (p *Plan) extractOptions() archive.ExtractOptions {
 	opts := archive.ExtractOptions{Progress: p.Request.Progress}
 	if p.shifts() {
 		sh := shifter{m: p.idmap, size: p.Request.IDMapSize}
 		opts.ShiftUID, opts.ShiftGID = sh.uid, sh.gid
 	}
-	if tarball != nil {
-		stats, err := archive.Extract(ctx, tarball, dest, opts)
-		if err != nil {
-			return stats, fmt.Errorf("unpack rootfs %q: %w (nothing was changed)", p.Source.Path, err)
-		}
-		return stats, nil
-	}
-	stats, err := archive.CopyDir(ctx, p.Source.Path, dest, p.Source.archiveSkip(), opts)
-	if err != nil {
-		return stats, fmt.Errorf("copy rootfs folder %q: %w (nothing was changed)", p.Source.Path, err)
-	}
-	return stats, nil
+	return opts
 }

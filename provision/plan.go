@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"sort"
 	"strings"
 
+	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
@@ -37,9 +40,13 @@ type Plan struct {
 	Warnings []string
 
 	root     *os.Root
+	session  *fakeroot.Session // the fakeroot or pseudo session, if any
 	template *lxc.Template
-	idmap    lxc.IDMap
-	mapped   bool
+	// made is what this run and earlier ones created outside container
+	// folders (device paths), recorded in each container's state.
+	made   []string
+	idmap  lxc.IDMap
+	mapped bool
 }
 
 // ContainerPlan is one plugin's container.
@@ -57,8 +64,11 @@ type ContainerPlan struct {
 	// rootfs is unpacked when the arch is read from a tarball's files.
 	Config []byte
 
-	data        lxc.ConfigData
-	fingerprint string
+	data    lxc.ConfigData
+	shaping Shaping
+	// state is what an earlier run recorded in the container folder.
+	state    State
+	hasState bool
 }
 
 // Edit is one file of the target that changes.
@@ -91,6 +101,10 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Request: req, root: root}
+	if p.session, err = fakeroot.Detect(ctx); err != nil {
+		root.Close()
+		return nil, err
+	}
 	if err := p.build(ctx); err != nil {
 		root.Close()
 		return nil, err
@@ -135,13 +149,14 @@ func (p *Plan) build(ctx context.Context) error {
 	if err := p.planShares(p.idmap, p.mapped); err != nil {
 		return err
 	}
-	edited := map[string]bool{}
+	earlier := p.madeEarlier()
+	unstable := maps.Clone(earlier)
 	for _, e := range p.Edits {
 		if rel, err := inroot.Resolve(p.root, e.Path, true); err == nil {
-			edited[rel] = true
+			unstable[rel] = true
 		}
 	}
-	if p.Source, err = openSource(ctx, req.Source, p.root.Name(), p.Layout.DataPath, edited); err != nil {
+	if p.Source, err = openSource(ctx, req.Source, p.root.Name(), p.Layout.DataPath, unstable); err != nil {
 		return err
 	}
 	for _, c := range p.Containers {
@@ -149,6 +164,56 @@ func (p *Plan) build(ctx context.Context) error {
 			return err
 		}
 	}
+	return p.planMade(earlier)
+}
+
+// madeEarlier is what earlier runs made outside the container folders of
+// this run's plugins (local paths).
+func (p *Plan) madeEarlier() map[string]bool {
+	made := map[string]bool{}
+	for _, c := range p.Containers {
+		for _, m := range c.state.Made {
+			made[strings.TrimPrefix(path.Clean(m), "/")] = true
+		}
+	}
+	return made
+}
+
+// planMade works out what this run creates outside the container folders,
+// recorded (with what earlier runs made) in every container's state.
+func (p *Plan) planMade(earlier map[string]bool) error {
+	made := earlier
+	add := func(devicePath string) error {
+		parts, err := missingParts(p.root, devicePath)
+		if err != nil {
+			return fmt.Errorf("look at %s: %w", inroot.Describe(p.root, devicePath), err)
+		}
+		for _, part := range parts {
+			made[part] = true
+		}
+		return nil
+	}
+	for _, c := range p.Containers {
+		if err := add(c.Dir); err != nil {
+			return err
+		}
+	}
+	for _, s := range p.Shares {
+		if err := add(s.Host); err != nil {
+			return err
+		}
+	}
+	for _, e := range p.Edits {
+		if e.missing && e.Changed() {
+			if err := add(e.Path); err != nil {
+				return err
+			}
+		}
+	}
+	for m := range made {
+		p.made = append(p.made, "/"+m)
+	}
+	sort.Strings(p.made)
 	return nil
 }
 
@@ -161,7 +226,7 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 	where := inroot.Describe(p.root, plugin.Path)
 	mode, err := thunder.ReadMode(plugin.Data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("plugin config %s: %w: fix the file, nothing was changed", where, err)
+		return nil, nil, fmt.Errorf("plugin config %s: %w: fix the file", where, err)
 	}
 	updated, err := thunder.SetMode(plugin.Data, thunder.ModeContainer)
 	if err != nil {
@@ -174,6 +239,7 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 		PreviousMode: mode,
 		Dir:          devicePath(p.Layout.DataPath, plugin.ClassName, "Container"),
 	}
+	c.state, c.hasState = readState(p.root, c.Dir)
 	why := fmt.Sprintf("%s: configuration.root.mode %s → Container", callsign, mode.Mode)
 	if mode.Mode == thunder.ModeContainer {
 		why = callsign + ": already in Container mode"
@@ -210,25 +276,25 @@ func (p *Plan) planCommonConf() error {
 // planContainer renders the config and decides create, replace or nothing.
 func (p *Plan) planContainer(c *ContainerPlan) error {
 	req := p.Request
-	state, hasState := readState(p.root, c.Dir)
+	state, hasState := c.state, c.hasState
 	if hasState && c.PreviousMode.Mode == thunder.ModeContainer {
 		// Provisioned before: the mode to restore is the one from before.
 		c.PreviousMode = state.PreviousMode
 	}
 	// Everything that shapes the rootfs: the source, the owners it is
 	// stored with, and the share mount points made in it.
-	shaping := []string{"v1", p.Source.Fingerprint, fmt.Sprint(p.shifts())}
+	c.shaping = Shaping{Source: p.Source.Fingerprint, ShiftedIDs: p.shifts(), IDMap: []string{}, MountPoints: []string{}}
 	if p.shifts() {
-		shaping = append(shaping, p.idmap.Lines()...)
+		c.shaping.IDMap = p.idmap.Lines()
 	}
 	for _, s := range p.Shares {
-		shaping = append(shaping, s.Container)
+		c.shaping.MountPoints = append(c.shaping.MountPoints, s.Container)
 	}
-	c.fingerprint = hash(strings.Join(shaping, "\x00"))
+	sameRootfs := hasState && state.Fingerprint == c.shaping.fingerprint()
 	arch := req.Arch
 	if arch == "auto" {
 		switch {
-		case hasState && state.Fingerprint == c.fingerprint && state.Arch != "":
+		case sameRootfs && state.Arch != "":
 			arch = state.Arch
 		case p.Source.Kind != SourceTarball:
 			detected, err := detectArchInFolder(p.Source.Path)
@@ -266,19 +332,69 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 	if err != nil {
 		return err
 	}
+	var changed []string
+	if hasState {
+		if !sameRootfs {
+			changed = c.shaping.differences(state.Shaping, p.Source.Kind)
+		}
+		if line := p.configChange(c); line != "" {
+			changed = append(changed, line)
+		}
+	}
 	switch {
 	case !there:
 		c.Action = ActionCreate
-	case hasState && state.Fingerprint == c.fingerprint && p.configOnDiskIs(c):
+	case hasState && len(changed) == 0:
 		c.Action = ActionUnchanged
 	case req.Force:
 		c.Action = ActionReplace
 	case hasState:
-		return fmt.Errorf("container %s exists from an earlier run with another source or options: use --force to replace it", inroot.Describe(p.root, c.Dir))
+		return &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir), Changed: changed}
 	default:
-		return fmt.Errorf("container %s exists and was not made by thunder-lxc: use --force to replace it", inroot.Describe(p.root, c.Dir))
+		return &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir)}
 	}
 	return nil
+}
+
+// ContainerExistsError refuses to replace a container without force: one
+// made by hand, or by an earlier run with other inputs (Changed says which).
+type ContainerExistsError struct {
+	Dir     string
+	Changed []string
+}
+
+func (e *ContainerExistsError) Error() string {
+	if len(e.Changed) == 0 {
+		return fmt.Sprintf("container %s exists and was not made by thunder-lxc: use --force to replace it", e.Dir)
+	}
+	return fmt.Sprintf("container %s exists from an earlier run, and %s: use --force to replace it",
+		e.Dir, strings.Join(e.Changed, "; "))
+}
+
+// configChange names the first line where the container's config on disk
+// differs from the one this run renders, or "" when they are equal.
+func (p *Plan) configChange(c *ContainerPlan) string {
+	data, err := inroot.ReadFile(p.root, path.Join(c.Dir, "config"))
+	if err != nil {
+		return "its config cannot be read (" + err.Error() + ")"
+	}
+	if bytes.Equal(data, c.Config) {
+		return ""
+	}
+	old, updated := strings.Split(string(data), "\n"), strings.Split(string(c.Config), "\n")
+	for i := 0; i < len(old) || i < len(updated); i++ {
+		var o, n string
+		if i < len(old) {
+			o = old[i]
+		}
+		if i < len(updated) {
+			n = updated[i]
+		}
+		if o != n {
+			return fmt.Sprintf("its config differs at line %d (%q on disk, %q now: another option, or a hand edit)", i+1, o, n)
+		}
+	}
+	return "its config differs"
 }
 
 // shifts tells whether the rootfs is stored with shifted owners.
@@ -292,13 +408,6 @@ func (p *Plan) mountEntries() []string {
 		entries = append(entries, s.MountEntry())
 	}
 	return entries
-}
-
-// configOnDiskIs tells whether the container's config file already holds
-// exactly the rendered config (a hand-edited config is a change).
-func (p *Plan) configOnDiskIs(c *ContainerPlan) bool {
-	data, err := inroot.ReadFile(p.root, path.Join(c.Dir, "config"))
-	return err == nil && bytes.Equal(data, c.Config)
 }
 
 // loadTemplate reads a custom template from the build host, or the default.

@@ -29,11 +29,10 @@ type Share struct {
 	Mode  string    `json:"mode"`
 	// Access explains who in the container can use the folder, and a unix
 	// socket in it at mode 0775 and at 0777 (the guide's domain-socket case).
-	Access       lxc.AccessReport `json:"access"`
-	Socket0775   lxc.AccessReport `json:"socket0775"`
-	Socket0777   lxc.AccessReport `json:"socket0777"`
-	mode         fs.FileMode
-	createdParts string // the topmost folder Apply created, for undo
+	Access     lxc.AccessReport `json:"access"`
+	Socket0775 lxc.AccessReport `json:"socket0775"`
+	Socket0777 lxc.AccessReport `json:"socket0777"`
+	mode       fs.FileMode
 }
 
 // MountEntry is the lxc.mount.entry value of the share.
@@ -89,17 +88,7 @@ func parseShareMode(mode string) (fs.FileMode, error) {
 	if err != nil || v > 0o7777 {
 		return 0, fmt.Errorf("--share-mode %q: give an octal mode such as 7770", mode)
 	}
-	m := fs.FileMode(v & 0o777)
-	if v&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if v&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if v&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m, nil
+	return fileMode(uint32(v)), nil
 }
 
 // planShares works out each share: refused inside a container folder,
@@ -155,75 +144,49 @@ func (p *Plan) shareOwner(m lxc.IDMap, mapped bool) lxc.Owner {
 }
 
 // createShareHost makes the host folder of a share in the target (and any
-// missing parents, 0755 root), remembering the topmost folder it created.
-func createShareHost(root *os.Root, s *Share) error {
-	resolved, err := inroot.Resolve(root, s.Host, true)
+// missing parents, 0755 root), recording the topmost folder it made.
+func (p *Plan) createShareHost(tx *transaction, s *Share) error {
+	resolved, err := inroot.Resolve(p.root, s.Host, true)
 	if err != nil {
-		return err
+		return fmt.Errorf("share folder %s: %w", inroot.Describe(p.root, s.Host), err)
 	}
-	cur := ""
-	for _, part := range strings.Split(resolved, "/") {
-		cur = path.Join(cur, part)
-		if _, err := root.Lstat(cur); err == nil {
-			continue
-		}
-		if err := root.Mkdir(cur, 0o755); err != nil {
-			return fmt.Errorf("create share folder %s: %w", inroot.Describe(root, cur), err)
-		}
-		if s.createdParts == "" {
-			s.createdParts = cur
-		}
-		if err := root.Chmod(cur, 0o755); err != nil {
-			return err
-		}
+	parts, err := missingParts(p.root, resolved)
+	if err != nil || len(parts) == 0 {
+		return fmt.Errorf("share folder %s: cannot tell what to create (%v)", inroot.Describe(p.root, s.Host), err)
 	}
-	if err := root.Lchown(resolved, s.Owner.UID, s.Owner.GID); err != nil {
-		return fmt.Errorf("chown share folder %s: %w", inroot.Describe(root, s.Host), err)
+	tx.shares = append(tx.shares, parts[0])
+	if err := tx.w.Mkdirs(parts, 0o755); err != nil {
+		return fmt.Errorf("create share folder %s: %w", inroot.Describe(p.root, s.Host), err)
 	}
-	// Chmod after chown: chown clears setgid.
-	return root.Chmod(resolved, s.mode)
-}
-
-// removeCreated undoes createShareHost.
-func (s *Share) removeCreated(root *os.Root) {
-	if s.createdParts != "" {
-		root.RemoveAll(s.createdParts)
-		s.createdParts = ""
+	if err := tx.w.SetOwnerMode(resolved, fileOwner{s.Owner.UID, s.Owner.GID}, s.mode); err != nil {
+		return fmt.Errorf("own share folder %s: %w", inroot.Describe(p.root, s.Host), err)
 	}
+	return nil
 }
 
 // createMountPoint makes the share's mount point inside the container's
-// rootfs (resolved in the rootfs, whose symlinks are the container's),
-// owned like the share.
-func createMountPoint(rootfs string, s *Share) error {
-	r, err := os.OpenRoot(rootfs)
+// rootfs (resolved in the rootfs, whose symlinks are the container's).
+// rootfs is the rootfs's local path in the target, rootfsRoot the same
+// folder opened as a root of its own.
+func createMountPoint(rootfsRoot *os.Root, w targetWriter, rootfs string, s *Share) error {
+	resolved, err := inroot.Resolve(rootfsRoot, s.Container, true)
 	if err != nil {
-		return err
+		return fmt.Errorf("share mount point /%s in the container: %w", s.Container, err)
 	}
-	defer r.Close()
-	resolved, err := inroot.Resolve(r, s.Container, true)
+	parts, err := missingParts(rootfsRoot, resolved)
 	if err != nil {
-		return fmt.Errorf("share mount point %s: %w", s.Container, err)
+		return fmt.Errorf("share mount point /%s in the container: %w", s.Container, err)
 	}
-	if err := r.MkdirAll(resolved, 0o755); err != nil {
+	for i := range parts {
+		parts[i] = path.Join(rootfs, parts[i])
+	}
+	if err := w.Mkdirs(parts, 0o755); err != nil {
 		return fmt.Errorf("create share mount point /%s in the container: %w", s.Container, err)
 	}
-	if info, err := r.Stat(resolved); err != nil || !info.IsDir() {
+	if info, err := rootfsRoot.Stat(resolved); err != nil || !info.IsDir() {
 		return fmt.Errorf("share mount point /%s in the container is not a folder", s.Container)
 	}
 	return nil
 }
 
-func octal(m fs.FileMode) string {
-	v := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		v |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		v |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		v |= 0o1000
-	}
-	return fmt.Sprintf("%04o", v)
-}
+func octal(m fs.FileMode) string { return fmt.Sprintf("%04o", modeBits(m)) }

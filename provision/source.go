@@ -47,14 +47,16 @@ const (
 const stagingPrefix = ".thunder-lxc-"
 
 // openSource classifies src (empty: the target) and fingerprints it.
-// edited names the target's files (relative paths) that this run edits:
-// when the target is its own source they are copied but left out of the
-// fingerprint, or the first run's edits would make the second run differ.
-func openSource(ctx context.Context, src, target, dataPath string, edited map[string]bool) (Source, error) {
+// unstable names the target's paths (local) that the tool itself changes:
+// the files this run edits and what earlier runs created (a container's
+// parent folders, share folders). When the target is its own source they
+// are copied but left out of the fingerprint, or the first run's own
+// changes would make the second run differ.
+func openSource(ctx context.Context, src, target, dataPath string, unstable map[string]bool) (Source, error) {
 	if src == "" {
 		s := Source{Kind: SourceTarget, Path: target}
 		s.skip = folderSkip(target, strings.TrimPrefix(dataPath, "/"))
-		return s, s.fingerprintDir(ctx, edited)
+		return s, s.fingerprintDir(ctx, unstable)
 	}
 	info, err := os.Stat(src)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -25,12 +24,13 @@ import (
 //	    first/.../Container/   the new container (first: the first missing part)
 //	    old                    the replaced container, once committed
 type stage struct {
-	root      *os.Root
-	parent    string // existing folder the new tree is renamed into
-	dir       string // the staging folder
-	first     string // first path component below parent that is new
-	container string // the new container folder, inside dir
-	final     string // where the container folder ends up
+	root      *os.Root     // reads, and the parent folder's times
+	w         targetWriter // every change
+	parent    string       // existing folder the new tree is renamed into
+	dir       string       // the staging folder
+	first     string       // first path component below parent that is new
+	container string       // the new container folder, inside dir
+	final     string       // where the container folder ends up
 	replacing bool
 	committed bool
 	// parentTimes are the parent folder's times before the staging folder
@@ -41,12 +41,12 @@ type stage struct {
 
 // newStage prepares the staging folder for the container folder at device
 // path containerDir.
-func newStage(root *os.Root, containerDir string) (*stage, error) {
+func newStage(root *os.Root, w targetWriter, containerDir string) (*stage, error) {
 	final, err := inroot.Resolve(root, containerDir, false)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", inroot.Describe(root, containerDir), err)
 	}
-	s := &stage{root: root, final: final}
+	s := &stage{root: root, w: w, final: final}
 	if _, err := root.Lstat(final); err == nil {
 		s.replacing = true
 		s.parent, s.first = path.Dir(final), path.Base(final)
@@ -73,7 +73,7 @@ func newStage(root *os.Root, containerDir string) (*stage, error) {
 			s.parentAtime = time.Unix(st.Atim.Unix())
 		}
 	}
-	if s.dir, err = inroot.MkdirTemp(root, s.parent, stagingPrefix, 0o700); err != nil {
+	if s.dir, err = w.MkdirTemp(s.parent, stagingPrefix); err != nil {
 		return nil, fmt.Errorf("create a staging folder in %s: %w", inroot.Describe(root, s.parent), err)
 	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(final, s.parent), "/")
@@ -91,42 +91,31 @@ func newStage(root *os.Root, containerDir string) (*stage, error) {
 // mkdirAll creates the folders below the staging folder with mode 0755,
 // whatever the umask.
 func (s *stage) mkdirAll(p string) error {
-	rel := strings.TrimPrefix(p, s.dir+"/")
+	var names []string
 	cur := s.dir
-	for _, part := range strings.Split(rel, "/") {
+	for _, part := range strings.Split(strings.TrimPrefix(p, s.dir+"/"), "/") {
 		cur = path.Join(cur, part)
-		if err := s.mkdir(cur); err != nil {
-			return err
-		}
+		names = append(names, cur)
 	}
-	return nil
-}
-
-// mkdir creates one folder with mode 0755, whatever the umask.
-func (s *stage) mkdir(p string) error {
-	if err := s.root.Mkdir(p, 0o755); err != nil {
+	if err := s.w.Mkdirs(names, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", inroot.Describe(s.root, p), err)
 	}
-	return s.root.Chmod(p, 0o755)
-}
-
-// hostPath is the build-host path of a local path of the target. Only used
-// for folders this run created itself inside its own 0700 staging folder,
-// which nothing else can have replaced by a symlink.
-func (s *stage) hostPath(local string) string {
-	return filepath.Join(s.root.Name(), filepath.FromSlash(local))
+	return nil
 }
 
 // commit swaps the new container folder into place.
 func (s *stage) commit() error {
 	if s.replacing {
-		if err := s.root.Rename(s.final, path.Join(s.dir, "old")); err != nil {
+		if err := s.w.Rename(s.final, path.Join(s.dir, "old")); err != nil {
 			return fmt.Errorf("move the old container %s aside: %w", inroot.Describe(s.root, s.final), err)
 		}
 	}
-	if err := s.root.Rename(path.Join(s.dir, s.first), path.Join(s.parent, s.first)); err != nil {
+	if err := s.w.Rename(path.Join(s.dir, s.first), path.Join(s.parent, s.first)); err != nil {
 		if s.replacing {
-			s.root.Rename(path.Join(s.dir, "old"), s.final)
+			if back := s.w.Rename(path.Join(s.dir, "old"), s.final); back != nil {
+				return fmt.Errorf("move the new container into %s: %w (and the old one could not be moved back from %s: %v)",
+					inroot.Describe(s.root, s.final), err, path.Join(s.dir, "old"), back)
+			}
 		}
 		return fmt.Errorf("move the new container into %s: %w", inroot.Describe(s.root, s.final), err)
 	}
@@ -135,23 +124,31 @@ func (s *stage) commit() error {
 }
 
 // rollback undoes a commit: the old container (if any) is back in place.
-func (s *stage) rollback() {
+func (s *stage) rollback() error {
 	if !s.committed {
-		return
+		return nil
 	}
-	s.root.Rename(path.Join(s.parent, s.first), path.Join(s.dir, s.first))
-	if s.replacing {
-		s.root.Rename(path.Join(s.dir, "old"), s.final)
+	if err := s.w.Rename(path.Join(s.parent, s.first), path.Join(s.dir, s.first)); err != nil {
+		return fmt.Errorf("the new container %s stays (moving it out failed: %v)", inroot.Describe(s.root, s.final), err)
 	}
 	s.committed = false
+	if s.replacing {
+		if err := s.w.Rename(path.Join(s.dir, "old"), s.final); err != nil {
+			return fmt.Errorf("the old container was not moved back to %s: it is in %s (%v)",
+				inroot.Describe(s.root, s.final), path.Join(s.dir, "old"), err)
+		}
+	}
+	return nil
 }
 
 // abort removes the staging folder and whatever it holds: the new container
 // before a commit, the replaced one after.
 func (s *stage) abort() error {
-	err := s.root.RemoveAll(s.dir)
+	if err := s.w.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("the staging folder %s stays (%v)", inroot.Describe(s.root, s.dir), err)
+	}
 	if !s.committed && !s.parentMtime.IsZero() {
 		s.root.Chtimes(s.parent, s.parentAtime, s.parentMtime)
 	}
-	return err
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 func (p *Plan) planSubIDGrants(m lxc.IDMap) error {
 	files, err := lxc.SubIDGrants(p.root, m)
 	if err != nil {
-		return fmt.Errorf("%w: fix the line, nothing was changed", err)
+		return fmt.Errorf("%w: fix the line", err)
 	}
 	for _, f := range files {
 		e := &Edit{Path: f.File, Old: f.Content, New: f.Content, missing: !f.Exists,

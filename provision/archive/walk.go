@@ -274,3 +274,44 @@ func splitNul(b []byte) [][]byte {
 	}
 	return out
 }
+
+// TreeNames lists what WriteTar would write of the folder src, as names
+// relative to it ("." first, then in lexical walk order), for a program
+// that archives a tree from a list of names (GNU tar -T with
+// --no-recursion). skip is WriteTar's; sockets are left out as there.
+func TreeNames(ctx context.Context, src string, skip func(rel string, info fs.FileInfo) SkipAction) ([]string, error) {
+	var names []string
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read source %q: %w", p, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		action := Keep
+		if rel != "." && skip != nil {
+			info, err := d.Info()
+			if err != nil {
+				return fmt.Errorf("stat source %q: %w", p, err)
+			}
+			action = skip(rel, info)
+		}
+		switch {
+		case action == SkipEntry && d.IsDir():
+			return fs.SkipDir
+		case action == SkipEntry, d.Type()&fs.ModeSocket != 0:
+			return nil
+		}
+		names = append(names, rel)
+		if d.IsDir() && action == KeepDirOnly {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return names, err
+}
