@@ -149,8 +149,8 @@ func (r *Request) Validate() error {
 	if r.KernelConfig != "" && r.Seccomp != SeccompAuto {
 		add("--kernel-config is read by --seccomp auto only: add --seccomp auto")
 	}
-	if r.Arch != "auto" && !validArch(r.Arch) {
-		add("--arch %q: use auto or an lxc.arch value such as linux32, linux64, armhf, arm64, x86_64, i686", r.Arch)
+	if _, known := lxc.ArchPersonality(r.Arch); r.Arch != "auto" && !known {
+		add("--arch %q: use auto or a name liblxc knows: %s", r.Arch, strings.Join(lxc.ArchNames(), ", "))
 	}
 	if !r.NoIDMap {
 		if err := r.idmapRequest().Validate(); err != nil {
@@ -168,18 +168,6 @@ func (r *Request) Validate() error {
 		}
 	}
 	return errs.ErrorOrNil()
-}
-
-// validArch accepts the values LXC's lxc.arch documents (personalities and
-// common architecture names).
-func validArch(a string) bool {
-	switch a {
-	case "linux32", "linux64", "x86", "i386", "i486", "i586", "i686", "x86_64", "amd64",
-		"arm", "armel", "armhf", "armv7l", "arm64", "aarch64", "ppc", "powerpc", "ppc64",
-		"ppc64le", "ppc64el", "mips", "mipsel", "mips64", "mips64el", "riscv64", "s390x":
-		return true
-	}
-	return false
 }
 
 // devicePath joins device path parts.

@@ -124,21 +124,6 @@ func readELFHeader(root inroot.FS, name string) (ELFInfo, error) {
 	default:
 		return ELFInfo{}, fmt.Errorf("%s: ELF file with unknown class %d", name, ident[elf.EI_CLASS])
 	}
-	info.LXCArch = lxcArch(info.Class)
+	info.LXCArch = personalityFor(info.Class)
 	return info, nil
-}
-
-// lxcArch is the lxc.arch value for a rootfs of the given ELF class. lxc.arch
-// sets the container's personality, which only matters for 32-bit code on a
-// 64-bit kernel: "linux32" makes uname report the 32-bit machine (i686,
-// armv7l), as that userland expects. LXC's man page (lxc.container.conf(5))
-// lists x86, i686, x86_64 and amd64 as examples; liblxc also accepts i386,
-// arm, armel, armhf, armv7l, arm64, aarch64, ppc, ppc64, ppc64le, mips,
-// mips64, riscv64, s390x, and the generic linux32 and linux64, which are what
-// this tool writes since they do not depend on naming the CPU family.
-func lxcArch(class int) string {
-	if class == 32 {
-		return "linux32"
-	}
-	return "linux64"
 }
