@@ -2,8 +2,6 @@ package lxc
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ulikunitz/xz"
+	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 )
 
 // ProcConfigPath is where a running kernel built with CONFIG_IKCONFIG_PROC
@@ -152,7 +150,7 @@ func parseVersion(parts []string) KernelVersion {
 //   - "" means the running kernel's ProcConfigPath (/proc/config.gz);
 //   - a folder is searched with FindKernelConfig (a kernel build tree or a
 //     Buildroot output folder);
-//   - a file may be plain, gzip (config.gz) or xz (Debian's config.*.xz),
+//   - a file may be plain or compressed (config.gz, Debian's config.*.xz),
 //     told apart by its first bytes, never by its name.
 func ReadKernelConfig(path string) (KernelConfig, error) {
 	if path == "" {
@@ -184,10 +182,11 @@ func readConfigFile(path string) (KernelConfig, error) {
 		return KernelConfig{}, fileError("kernel config", path, err)
 	}
 	defer f.Close()
-	r, err := decompressed(f, path)
+	r, err := archive.Uncompress(f)
 	if err != nil {
-		return KernelConfig{}, err
+		return KernelConfig{}, fmt.Errorf("kernel config %q: %w", path, err)
 	}
+	defer r.Close()
 	return ParseKernelConfig(r, path)
 }
 
@@ -200,36 +199,6 @@ func fileError(what, path string, err error) error {
 		err = pe.Err
 	}
 	return fmt.Errorf("%s %q: %w", what, path, err)
-}
-
-var (
-	gzipMagic = []byte{0x1f, 0x8b}
-	xzMagic   = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-)
-
-// decompressed returns a reader of f's text, undoing gzip or xz when the
-// first bytes say so. /proc/config.gz reports size 0, so sniff, never stat.
-func decompressed(f io.Reader, path string) (io.Reader, error) {
-	br := bufio.NewReader(f)
-	head, err := br.Peek(len(xzMagic))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fileError("kernel config", path, err)
-	}
-	switch {
-	case bytes.HasPrefix(head, gzipMagic):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("kernel config %q: gzip: %w", path, err)
-		}
-		return zr, nil
-	case bytes.HasPrefix(head, xzMagic):
-		xr, err := xz.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("kernel config %q: xz: %w", path, err)
-		}
-		return xr, nil
-	}
-	return br, nil
 }
 
 // FindKernelConfig finds the kernel .config inside a folder, trying in turn:
