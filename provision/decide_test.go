@@ -27,9 +27,9 @@ func installLib(t *testing.T, target, from string) {
 func TestSeccompAuto(t *testing.T) {
 	tarball := rootfsTarball(t, "")
 	kernelWithout := filepath.Join(t.TempDir(), "config")
-	os.WriteFile(kernelWithout, []byte("CONFIG_SECCOMP=y\n# CONFIG_SECCOMP_FILTER is not set\nCONFIG_USER_NS=y\n"), 0o644)
+	os.WriteFile(kernelWithout, []byte("# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_SECCOMP=y\n# CONFIG_SECCOMP_FILTER is not set\nCONFIG_USER_NS=y\n"), 0o644)
 	kernelWith := filepath.Join(t.TempDir(), "config-with")
-	os.WriteFile(kernelWith, []byte("CONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\nCONFIG_USER_NS=y\n"), 0o644)
+	os.WriteFile(kernelWith, []byte("# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\nCONFIG_USER_NS=y\n"), 0o644)
 	cases := []struct {
 		name    string
 		lib     string // host library installed as the target's liblxc

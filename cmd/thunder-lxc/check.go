@@ -74,6 +74,9 @@ func newCheckKernelCmd() *cobra.Command {
 				path = args[0]
 			}
 			cfg, err := lxc.ReadKernelConfig(path)
+			if errors.Is(err, lxc.ErrNoKernelConfig) && path == "" {
+				return fmt.Errorf("%w; name the config file instead: thunder-lxc check kernel FILE", err)
+			}
 			if err != nil {
 				return err
 			}

@@ -24,6 +24,26 @@ var ProcConfigPath = "/proc/config.gz"
 // looked for (no /proc/config.gz, no build/linux-*/.config in a folder).
 var ErrNoKernelConfig = errors.New("no kernel configuration found")
 
+// ErrDefconfig means a kernel configuration is defconfig-style, which no
+// option can be judged from (see DefconfigError).
+var ErrDefconfig = errors.New("a defconfig cannot be judged option by option")
+
+// DefconfigError is a kernel configuration without the "Kernel
+// Configuration" header every full .config has: make savedefconfig's
+// output, or a board's linux.config. It lists only the options that differ
+// from their defaults and leaves out those another option selects (the
+// WPE Raspberry Pi 3 container config has no CONFIG_CGROUPS because
+// SCHED_AUTOGROUP selects it), so an option it does not name may well be
+// on, and one it turns off may be forced on.
+type DefconfigError struct{ Path string }
+
+func (e *DefconfigError) Error() string {
+	return fmt.Sprintf("kernel config %q is a defconfig (no \"Kernel Configuration\" header): it leaves out the options at their default and those other options select, so none can be judged from it; "+
+		"check the full .config the kernel build makes from it instead: Buildroot writes it to output/build/linux-*/.config (make linux-configure), a kernel tree with make olddefconfig", e.Path)
+}
+
+func (e *DefconfigError) Is(target error) bool { return target == ErrDefconfig }
+
 // KernelConfig is a parsed Kconfig file: a kernel .config, or any file in the
 // same format (Buildroot's .config is one too).
 type KernelConfig struct {
@@ -146,17 +166,28 @@ func parseVersion(parts []string) KernelVersion {
 	return KernelVersion{Major: n(parts[0]), Minor: n(parts[1]), Patch: n(parts[2])}
 }
 
-// ReadKernelConfig reads a kernel configuration from path:
+// ReadKernelConfig reads a full kernel configuration from path:
 //   - "" means the running kernel's ProcConfigPath (/proc/config.gz);
 //   - a folder is searched with FindKernelConfig (a kernel build tree or a
 //     Buildroot output folder);
 //   - a file may be plain or compressed (config.gz, Debian's config.*.xz),
 //     told apart by its first bytes, never by its name.
+//
+// A defconfig-style file is refused with a *DefconfigError: every caller
+// judges options one by one, which such a file cannot answer.
 func ReadKernelConfig(path string) (KernelConfig, error) {
+	cfg, err := readKernelConfig(path)
+	if err == nil && !cfg.Version.Known() {
+		return KernelConfig{}, &DefconfigError{Path: cfg.Source}
+	}
+	return cfg, err
+}
+
+func readKernelConfig(path string) (KernelConfig, error) {
 	if path == "" {
 		cfg, err := readConfigFile(ProcConfigPath)
 		if errors.Is(err, fs.ErrNotExist) {
-			return KernelConfig{}, fmt.Errorf("%w: %s does not exist (the running kernel was built without CONFIG_IKCONFIG_PROC, or try: modprobe configs); name the config file instead: thunder-lxc check kernel FILE",
+			return KernelConfig{}, fmt.Errorf("%w: %s does not exist (the running kernel was built without CONFIG_IKCONFIG_PROC, or try: modprobe configs)",
 				ErrNoKernelConfig, ProcConfigPath)
 		}
 		return cfg, err

@@ -64,20 +64,15 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	}
 	report.Options = buildrootFindings(cfg, fams)
 
-	kernelPath, notes := buildrootKernelConfig(cfg, path)
+	kcfg, notes := buildrootKernelConfig(cfg, path)
 	report.Notes = notes
-	if kernelPath != "" {
-		kcfg, err := lxc.ReadKernelConfig(kernelPath)
-		if err != nil {
-			report.Notes = append(report.Notes, fmt.Sprintf("kernel check not run: %v", err))
-		} else {
-			needs := lxc.DefaultKernelNeeds()
-			// With libseccomp, --seccomp auto keeps the profile line, so the
-			// kernel must be able to load it.
-			needs.Seccomp = report.Seccomp == "keep"
-			k := lxc.NewKernelReport(kcfg, needs)
-			report.Kernel = &k
-		}
+	if kcfg != nil {
+		needs := lxc.DefaultKernelNeeds()
+		// With libseccomp, seccomp mode auto keeps the profile line, so the
+		// kernel must be able to load it.
+		needs.Seccomp = report.Seccomp == "keep"
+		k := lxc.NewKernelReport(*kcfg, needs)
+		report.Kernel = &k
 	}
 
 	report.OK = report.Kernel == nil || report.Kernel.OK
