@@ -11,9 +11,9 @@ import (
 // lxc.seccomp.profile line commented out, and why.
 func (p *Plan) seccompDecision() (comment bool, why string, err error) {
 	switch p.Request.Seccomp {
-	case SeccompKeep:
+	case lxc.SeccompKeep:
 		return false, "", nil
-	case SeccompComment:
+	case lxc.SeccompComment:
 		return true, "lxc.seccomp.profile commented out (--seccomp comment, the guide's way)", nil
 	}
 	if p.Request.KernelConfig != "" {

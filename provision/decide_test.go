@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // installLib copies a real shared library of the build host into the
@@ -50,7 +51,7 @@ func TestSeccompAuto(t *testing.T) {
 				installLib(t, target, c.lib)
 			}
 			plan, err := BuildPlan(t.Context(), Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball,
-				Seccomp: SeccompAuto, KernelConfig: c.kernel, DryRun: true})
+				Seccomp: lxc.SeccompAuto, KernelConfig: c.kernel, DryRun: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -184,7 +184,7 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 
 // planCommonConf plans the seccomp edit of the target's common.conf.
 func (p *Plan) planCommonConf() error {
-	if p.Request.Seccomp == SeccompKeep {
+	if p.Request.Seccomp == lxc.SeccompKeep {
 		return nil
 	}
 	data, err := inroot.ReadFile(p.root, lxc.CommonConfPath)

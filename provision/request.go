@@ -7,18 +7,12 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
-)
-
-// Seccomp handling of the target's common.conf.
-const (
-	SeccompComment = "comment" // the guide's: comment the line out
-	SeccompKeep    = "keep"    // leave common.conf alone
-	SeccompAuto    = "auto"    // comment it out only when the device cannot parse it
 )
 
 // Request is what the user asked for.
@@ -82,16 +76,16 @@ func (r *Request) SetDefaults() {
 		r.Arch = "auto"
 	}
 	if r.Seccomp == "" {
-		r.Seccomp = SeccompComment
+		r.Seccomp = lxc.SeccompComment
 	}
 	if r.Net == "" {
 		r.Net = "empty"
 	}
 	if r.IDMapBase == 0 {
-		r.IDMapBase = 100000
+		r.IDMapBase = lxc.DefaultIDMapBase
 	}
 	if r.IDMapSize == 0 {
-		r.IDMapSize = 65536
+		r.IDMapSize = lxc.DefaultIDMapSize
 	}
 	if r.ShareMode == "" {
 		r.ShareMode = "7770"
@@ -141,12 +135,10 @@ func (r *Request) Validate() error {
 	if _, err := lxc.NetworkLines(r.Net); err != nil {
 		add("%v", err)
 	}
-	switch r.Seccomp {
-	case SeccompComment, SeccompKeep, SeccompAuto:
-	default:
-		add("--seccomp %q: use comment, keep or auto", r.Seccomp)
+	if !slices.Contains(lxc.SeccompModes, r.Seccomp) {
+		add("--seccomp %q: use %s", r.Seccomp, strings.Join(lxc.SeccompModes, ", "))
 	}
-	if r.KernelConfig != "" && r.Seccomp != SeccompAuto {
+	if r.KernelConfig != "" && r.Seccomp != lxc.SeccompAuto {
 		add("--kernel-config is read by --seccomp auto only: add --seccomp auto")
 	}
 	if _, known := lxc.ArchPersonality(r.Arch); r.Arch != "auto" && !known {

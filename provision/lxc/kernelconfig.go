@@ -206,16 +206,21 @@ func readKernelConfig(path string) (KernelConfig, error) {
 	return readConfigFile(path)
 }
 
-// readConfigFile opens one file, undoes its compression and parses it.
-func readConfigFile(path string) (KernelConfig, error) {
+// readConfigFile reads one kernel config file.
+func readConfigFile(path string) (KernelConfig, error) { return ReadKconfig("kernel config", path) }
+
+// ReadKconfig reads one Kconfig file (a kernel's or Buildroot's .config),
+// plain or compressed. what names it in errors: "kernel config",
+// "buildroot config".
+func ReadKconfig(what, path string) (KernelConfig, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return KernelConfig{}, fileError("kernel config", path, err)
+		return KernelConfig{}, fileError(what, path, err)
 	}
 	defer f.Close()
 	r, err := archive.Uncompress(f)
 	if err != nil {
-		return KernelConfig{}, fmt.Errorf("kernel config %q: %w", path, err)
+		return KernelConfig{}, fmt.Errorf("%s %q: %w", what, path, err)
 	}
 	defer r.Close()
 	return ParseKernelConfig(r, path)

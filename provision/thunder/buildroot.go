@@ -1,7 +1,6 @@
 package thunder
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,9 +53,9 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	if err != nil {
 		return BuildrootReport{}, err
 	}
-	report := BuildrootReport{Config: path, Seccomp: "comment"}
+	report := BuildrootReport{Config: path, Seccomp: lxc.SeccompComment}
 	if cfg.Enabled("BR2_PACKAGE_LIBSECCOMP") {
-		report.Seccomp = "keep"
+		report.Seccomp = lxc.SeccompKeep
 	}
 	fams := familiesOf(cfg)
 	if len(fams) > 0 {
@@ -70,7 +69,7 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 		needs := lxc.DefaultKernelNeeds()
 		// With libseccomp, seccomp mode auto keeps the profile line, so the
 		// kernel must be able to load it.
-		needs.Seccomp = report.Seccomp == "keep"
+		needs.Seccomp = report.Seccomp == lxc.SeccompKeep
 		k := lxc.NewKernelReport(*kcfg, needs)
 		report.Kernel = &k
 	}
@@ -87,12 +86,7 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 // readBuildrootConfig parses a Buildroot .config (Kconfig, like a kernel's)
 // and makes sure it is one.
 func readBuildrootConfig(path string) (lxc.KernelConfig, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return lxc.KernelConfig{}, fileError("buildroot config", path, err)
-	}
-	defer f.Close()
-	cfg, err := lxc.ParseKernelConfig(f, path)
+	cfg, err := lxc.ReadKconfig("buildroot config", path)
 	if err != nil {
 		return lxc.KernelConfig{}, err
 	}
@@ -100,13 +94,4 @@ func readBuildrootConfig(path string) (lxc.KernelConfig, error) {
 		return lxc.KernelConfig{}, fmt.Errorf("buildroot config %q has no BR2_ options: it is not a Buildroot .config (a kernel config goes to: thunder-lxc check kernel FILE)", path)
 	}
 	return cfg, nil
-}
-
-// fileError names the file once and keeps the cause for errors.Is.
-func fileError(what, path string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("%s %q: %w", what, path, err)
 }

@@ -93,10 +93,7 @@ func resolveBuildrootPath(value, configDir string) (string, error) {
 		return "", fmt.Errorf("cannot expand $(%s) here; pass the kernel config to: thunder-lxc check kernel FILE", strings.Join(unknown, "), $("))
 	}
 	if filepath.IsAbs(expanded) {
-		if _, err := os.Stat(expanded); err != nil {
-			return "", fileError("kernel config", expanded, err)
-		}
-		return expanded, nil
+		return expanded, nil // reading it says what is wrong with it
 	}
 	for _, top := range tops {
 		candidate := filepath.Join(top, expanded)
