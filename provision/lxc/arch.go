@@ -43,23 +43,39 @@ func DetectArch(root inroot.FS) (ELFInfo, error) {
 	for _, dir := range loaderFolders {
 		candidates = append(candidates, loaders(root, dir)...)
 	}
-	var problems []string
+	noELF := &NoELFError{Root: root.Name(), Looked: append(slices.Clone(archPrograms), loaderPatterns()...)}
 	for _, name := range candidates {
 		info, err := readELFHeader(root, name)
 		if err == nil {
 			return info, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			problems = append(problems, err.Error())
+			noELF.Unfit = append(noELF.Unfit, err.Error())
 		}
 	}
-	msg := fmt.Sprintf("no ELF program found in the rootfs (looked for %s and %s): give the architecture with --arch",
-		strings.Join(archPrograms, ", "), strings.Join(loaderPatterns(), ", "))
-	if len(problems) > 0 {
-		msg += " (" + strings.Join(problems, "; ") + ")"
-	}
-	return ELFInfo{}, errors.New(msg)
+	return ELFInfo{}, noELF
 }
+
+// ErrNoELF means a root filesystem has none of the ELF files its
+// architecture is read from.
+var ErrNoELF = errors.New("no ELF program found")
+
+// NoELFError says where DetectArch looked in vain.
+type NoELFError struct {
+	Root   string   // the root's name: a folder or a tarball
+	Looked []string // the names and patterns tried
+	Unfit  []string // files that are there but no ELF program, and why
+}
+
+func (e *NoELFError) Error() string {
+	msg := fmt.Sprintf("no ELF program in the rootfs %s (looked for %s)", e.Root, strings.Join(e.Looked, ", "))
+	if len(e.Unfit) > 0 {
+		msg += " (" + strings.Join(e.Unfit, "; ") + ")"
+	}
+	return msg
+}
+
+func (e *NoELFError) Is(target error) bool { return target == ErrNoELF }
 
 func loaderPatterns() []string {
 	var patterns []string

@@ -1,6 +1,7 @@
 package thunder
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,6 +84,10 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	return report, nil
 }
 
+// ErrNotBuildrootConfig means a Kconfig file is not Buildroot's (a kernel
+// config, most likely).
+var ErrNotBuildrootConfig = errors.New("it is not a Buildroot .config")
+
 // readBuildrootConfig parses a Buildroot .config (Kconfig, like a kernel's)
 // and makes sure it is one.
 func readBuildrootConfig(path string) (lxc.KernelConfig, error) {
@@ -91,7 +96,7 @@ func readBuildrootConfig(path string) (lxc.KernelConfig, error) {
 		return lxc.KernelConfig{}, err
 	}
 	if !cfg.Mentions("BR2_HAVE_DOT_CONFIG") && !cfg.Mentions("BR2_ARCH") {
-		return lxc.KernelConfig{}, fmt.Errorf("buildroot config %q has no BR2_ options: it is not a Buildroot .config (a kernel config goes to: thunder-lxc check kernel FILE)", path)
+		return lxc.KernelConfig{}, fmt.Errorf("buildroot config %q has no BR2_ options: %w", path, ErrNotBuildrootConfig)
 	}
 	return cfg, nil
 }

@@ -90,7 +90,7 @@ func resolveBuildrootPath(value, configDir string) (string, error) {
 		return ref
 	})
 	if len(unknown) > 0 {
-		return "", fmt.Errorf("cannot expand $(%s) here; pass the kernel config to: thunder-lxc check kernel FILE", strings.Join(unknown, "), $("))
+		return "", fmt.Errorf("cannot expand $(%s) here; check the kernel config on its own", strings.Join(unknown, "), $("))
 	}
 	if filepath.IsAbs(expanded) {
 		return expanded, nil // reading it says what is wrong with it

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -30,7 +31,11 @@ func (t *target) checkArch(cfg *lxc.Config, rootfs *os.Root, rootfsPath string, 
 	bits := lxc.PersonalityClass(personality)
 	info, err := lxc.DetectArch(rootfs)
 	if err != nil {
-		fs.notef(CheckArch, l.File, "none, if lxc.arch is right", "cannot tell the rootfs %s's architecture: %v", rootfsPath, err)
+		var noELF *lxc.NoELFError
+		if errors.As(err, &noELF) { // its Root is the build host's path of the rootfs
+			noELF.Root = rootfsPath
+		}
+		fs.notef(CheckArch, l.File, "none, if lxc.arch is right", "cannot tell the rootfs's architecture: %v", err)
 		return
 	}
 	if info.Class != bits {
