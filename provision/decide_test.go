@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,8 +84,9 @@ func TestArchAutoNeedsAnELF(t *testing.T) {
 	target := treetest.SampleTarget(t)
 	before := treetest.Mtree(t, target)
 	err := provisionErr(Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball})
-	if err == nil || !strings.Contains(err.Error(), "--arch") {
-		t.Fatalf("err = %v, want a refusal that names --arch", err)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "arch" || !errors.Is(err, lxc.ErrNoELF) || !strings.HasSuffix(fe.Error(), "set it to linux32 or linux64") {
+		t.Fatalf("err = %v, want a refusal of the arch field that says what to set", err)
 	}
 	if treetest.Mtree(t, target) != before {
 		t.Error("a refused run changed the target")

@@ -274,9 +274,9 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 	case req.Force:
 		c.Action = ActionReplace
 	case hasState:
-		return fmt.Errorf("container %s exists from an earlier run with another source or options: use --force to replace it", inroot.Describe(p.root, c.Dir))
+		return fieldErrorf("force", nil, "needed to replace container %s, which exists from an earlier run with another source or options", inroot.Describe(p.root, c.Dir))
 	default:
-		return fmt.Errorf("container %s exists and was not made by thunder-lxc: use --force to replace it", inroot.Describe(p.root, c.Dir))
+		return fieldErrorf("force", nil, "needed to replace container %s, which thunder-lxc did not make", inroot.Describe(p.root, c.Dir))
 	}
 	return nil
 }
@@ -308,7 +308,7 @@ func loadTemplate(file string) (*lxc.Template, error) {
 	}
 	text, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("read --template %q: %w", file, err)
+		return nil, &FieldError{Field: "template", Value: file, Err: err}
 	}
 	return lxc.ParseTemplate(file, string(text))
 }
