@@ -1,12 +1,14 @@
 package provision
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // installLib copies a real shared library of the build host into the
@@ -27,9 +29,9 @@ func installLib(t *testing.T, target, from string) {
 func TestSeccompAuto(t *testing.T) {
 	tarball := rootfsTarball(t, "")
 	kernelWithout := filepath.Join(t.TempDir(), "config")
-	os.WriteFile(kernelWithout, []byte("CONFIG_SECCOMP=y\n# CONFIG_SECCOMP_FILTER is not set\nCONFIG_USER_NS=y\n"), 0o644)
+	os.WriteFile(kernelWithout, []byte("# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_SECCOMP=y\n# CONFIG_SECCOMP_FILTER is not set\nCONFIG_USER_NS=y\n"), 0o644)
 	kernelWith := filepath.Join(t.TempDir(), "config-with")
-	os.WriteFile(kernelWith, []byte("CONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\nCONFIG_USER_NS=y\n"), 0o644)
+	os.WriteFile(kernelWith, []byte("# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\nCONFIG_USER_NS=y\n"), 0o644)
 	cases := []struct {
 		name    string
 		lib     string // host library installed as the target's liblxc
@@ -50,7 +52,7 @@ func TestSeccompAuto(t *testing.T) {
 				installLib(t, target, c.lib)
 			}
 			plan, err := BuildPlan(t.Context(), Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball,
-				Seccomp: SeccompAuto, KernelConfig: c.kernel, DryRun: true})
+				Seccomp: lxc.SeccompAuto, KernelConfig: c.kernel, DryRun: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,8 +84,9 @@ func TestArchAutoNeedsAnELF(t *testing.T) {
 	target := treetest.SampleTarget(t)
 	before := treetest.Mtree(t, target)
 	err := provisionErr(Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball})
-	if err == nil || !strings.Contains(err.Error(), "--arch") {
-		t.Fatalf("err = %v, want a refusal that names --arch", err)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "arch" || !errors.Is(err, lxc.ErrNoELF) || !strings.HasSuffix(fe.Error(), "set it to linux32 or linux64") {
+		t.Fatalf("err = %v, want a refusal of the arch field that says what to set", err)
 	}
 	if treetest.Mtree(t, target) != before {
 		t.Error("a refused run changed the target")

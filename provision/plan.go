@@ -250,7 +250,7 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 
 // planCommonConf plans the seccomp edit of the target's common.conf.
 func (p *Plan) planCommonConf() error {
-	if p.Request.Seccomp == SeccompKeep {
+	if p.Request.Seccomp == lxc.SeccompKeep {
 		return nil
 	}
 	data, err := inroot.ReadFile(p.root, lxc.CommonConfPath)
@@ -349,15 +349,16 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 	case req.Force:
 		c.Action = ActionReplace
 	case hasState:
-		return &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir), Changed: changed}
+		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir), Changed: changed}}
 	default:
-		return &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir)}
+		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir)}}
 	}
 	return nil
 }
 
-// ContainerExistsError refuses to replace a container without force: one
-// made by hand, or by an earlier run with other inputs (Changed says which).
+// ContainerExistsError is why a container is not replaced without force:
+// it was made by hand, or by an earlier run with other inputs (Changed
+// says which).
 type ContainerExistsError struct {
 	Dir     string
 	Changed []string
@@ -365,9 +366,9 @@ type ContainerExistsError struct {
 
 func (e *ContainerExistsError) Error() string {
 	if len(e.Changed) == 0 {
-		return fmt.Sprintf("container %s exists and was not made by thunder-lxc: use --force to replace it", e.Dir)
+		return fmt.Sprintf("needed to replace container %s, which thunder-lxc did not make", e.Dir)
 	}
-	return fmt.Sprintf("container %s exists from an earlier run, and %s: use --force to replace it",
+	return fmt.Sprintf("needed to replace container %s, which exists from an earlier run; since then %s",
 		e.Dir, strings.Join(e.Changed, "; "))
 }
 
@@ -417,7 +418,7 @@ func loadTemplate(file string) (*lxc.Template, error) {
 	}
 	text, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("read --template %q: %w", file, err)
+		return nil, &FieldError{Field: "template", Value: file, Err: err}
 	}
 	return lxc.ParseTemplate(file, string(text))
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // rootfsTarball makes a busybox rootfs and tars it with GNU tar.
@@ -261,7 +262,7 @@ func TestProvisionWPEFrameworkLayout(t *testing.T) {
 	// Found by its callsign key, in the guide's singular plugin/ folder.
 	os.WriteFile(filepath.Join(target, "etc/WPEFramework/plugin/drm.json"),
 		[]byte(`{"callsign":"OCDM","classname":"OCDM","configuration":{"root":{"outofprocess":true}}}`), 0o644)
-	report := provisionOK(t, Request{Callsigns: []string{"OCDM"}, Target: target, Source: rootfsTarball(t, "lz4"), Seccomp: SeccompKeep})
+	report := provisionOK(t, Request{Callsigns: []string{"OCDM"}, Target: target, Source: rootfsTarball(t, "lz4"), Seccomp: lxc.SeccompKeep})
 	if report.Layout != "wpeframework" {
 		t.Errorf("layout %s", report.Layout)
 	}

@@ -4,21 +4,15 @@
 package provision
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
-	"github.com/hashicorp/go-multierror"
-
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
-)
-
-// Seccomp handling of the target's common.conf.
-const (
-	SeccompComment = "comment" // the guide's: comment the line out
-	SeccompKeep    = "keep"    // leave common.conf alone
-	SeccompAuto    = "auto"    // comment it out only when the device cannot parse it
+	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
 
 // Request is what the user asked for.
@@ -82,16 +76,16 @@ func (r *Request) SetDefaults() {
 		r.Arch = "auto"
 	}
 	if r.Seccomp == "" {
-		r.Seccomp = SeccompComment
+		r.Seccomp = lxc.SeccompComment
 	}
 	if r.Net == "" {
 		r.Net = "empty"
 	}
 	if r.IDMapBase == 0 {
-		r.IDMapBase = 100000
+		r.IDMapBase = lxc.DefaultIDMapBase
 	}
 	if r.IDMapSize == 0 {
-		r.IDMapSize = 65536
+		r.IDMapSize = lxc.DefaultIDMapSize
 	}
 	if r.ShareMode == "" {
 		r.ShareMode = "7770"
@@ -104,82 +98,74 @@ var (
 	hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
 
-// Validate reports every problem of the request at once, each naming the
-// flag it comes from.
+// Validate reports every problem of the request at once, each a
+// *FieldError naming the field it comes from (a callsign problem names the
+// callsign), in one list.
 func (r *Request) Validate() error {
-	var errs *multierror.Error
-	add := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
+	var ps problems
+	bad := func(field string, value any, format string, args ...any) {
+		ps.add(fieldErrorf(field, value, format, args...))
+	}
 	if len(r.Callsigns) == 0 {
-		add("name at least one plugin callsign")
+		ps.add(errors.New("name at least one plugin callsign"))
 	}
 	seen := map[string]bool{}
 	for _, cs := range r.Callsigns {
 		if !callsignPattern.MatchString(cs) || cs == "." || cs == ".." {
-			add("callsign %q: use letters, digits, '_', '-' and '.'", cs)
+			ps.add(fmt.Errorf("callsign %q: use letters, digits, '_', '-' and '.'", cs))
 		}
 		if seen[cs] {
-			add("callsign %q given twice", cs)
+			ps.add(fmt.Errorf("callsign %q given twice", cs))
 		}
 		seen[cs] = true
 	}
 	if r.Target == "" {
-		add("--target: give the folder holding the device's root filesystem")
+		bad("target", nil, "give the folder holding the device's root filesystem")
+	}
+	if r.Layout != "auto" && !slices.Contains(thunder.LayoutNames(), r.Layout) {
+		bad("layout", r.Layout, "use auto or one of %s", strings.Join(thunder.LayoutNames(), ", "))
 	}
 	if r.Hostname != "" {
 		if len(r.Callsigns) > 1 {
-			add("--hostname: only with one callsign (each container is named after its callsign otherwise)")
+			bad("hostname", r.Hostname, "only with one callsign (each container is named after its callsign otherwise)")
 		}
 		if !hostnamePattern.MatchString(r.Hostname) {
-			add("--hostname %q: not a valid host name", r.Hostname)
+			bad("hostname", r.Hostname, "not a valid host name")
 		}
 	}
 	for _, e := range r.Env {
 		if !envPattern.MatchString(e) || strings.ContainsAny(e, "\n") {
-			add("--env %q: use NAME or NAME=VALUE on one line", e)
+			bad("env", e, "use NAME or NAME=VALUE on one line")
 		}
 	}
 	if _, err := lxc.NetworkLines(r.Net); err != nil {
-		add("%v", err)
+		ps.add(&FieldError{Field: "net", Value: r.Net, Err: err})
 	}
-	switch r.Seccomp {
-	case SeccompComment, SeccompKeep, SeccompAuto:
-	default:
-		add("--seccomp %q: use comment, keep or auto", r.Seccomp)
+	if !slices.Contains(lxc.SeccompModes, r.Seccomp) {
+		bad("seccomp", r.Seccomp, "use %s", strings.Join(lxc.SeccompModes, ", "))
 	}
-	if r.KernelConfig != "" && r.Seccomp != SeccompAuto {
-		add("--kernel-config is read by --seccomp auto only: add --seccomp auto")
+	if r.KernelConfig != "" && r.Seccomp != lxc.SeccompAuto {
+		bad("kernel-config", r.KernelConfig, "read only when seccomp is %s, which decides by it", lxc.SeccompAuto)
 	}
-	if r.Arch != "auto" && !validArch(r.Arch) {
-		add("--arch %q: use auto or an lxc.arch value such as linux32, linux64, armhf, arm64, x86_64, i686", r.Arch)
+	if _, known := lxc.ArchPersonality(r.Arch); r.Arch != "auto" && !known {
+		bad("arch", r.Arch, "not a name liblxc knows: use auto or one of %s", strings.Join(lxc.ArchNames(), ", "))
 	}
 	if !r.NoIDMap {
-		if err := r.idmapRequest().Validate(); err != nil {
-			add("ID map: %v", err)
+		for _, err := range idmapFieldErrors(r.idmapRequest().Validate()) {
+			ps.add(err)
 		}
 	} else if len(r.KeepUIDs)+len(r.KeepGIDs) > 0 {
-		add("--keep-id, --keep-uid and --keep-gid need an ID map: drop --no-idmap")
+		bad("no-idmap", nil, "leaves out the ID map that kept IDs need: drop it, or the kept IDs")
 	}
 	if _, err := parseShareMode(r.ShareMode); err != nil {
-		add("%v", err)
+		ps.add(err)
 	}
 	for _, s := range r.Shares {
 		if _, err := parseShare(s); err != nil {
-			add("%v", err)
+			ps.add(err)
 		}
 	}
-	return errs.ErrorOrNil()
-}
-
-// validArch accepts the values LXC's lxc.arch documents (personalities and
-// common architecture names).
-func validArch(a string) bool {
-	switch a {
-	case "linux32", "linux64", "x86", "i386", "i486", "i586", "i686", "x86_64", "amd64",
-		"arm", "armel", "armhf", "armv7l", "arm64", "aarch64", "ppc", "powerpc", "ppc64",
-		"ppc64le", "ppc64el", "mips", "mipsel", "mips64", "mips64el", "riscv64", "s390x":
-		return true
-	}
-	return false
+	return ps.err()
 }
 
 // devicePath joins device path parts.

@@ -48,7 +48,7 @@ func (s Share) MountEntry() string {
 func parseShare(spec string) (Share, error) {
 	parts := strings.Split(spec, ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return Share{}, fmt.Errorf("--share %q: use HOST:CONTAINER[:ro|rw], for example /var/log/TestLogging:TestLogging", spec)
+		return Share{}, fieldErrorf("share", spec, "use HOST:CONTAINER[:ro|rw], for example /var/log/TestLogging:TestLogging")
 	}
 	s := Share{}
 	if len(parts) == 3 {
@@ -57,27 +57,27 @@ func parseShare(spec string) (Share, error) {
 			s.ReadOnly = true
 		case "rw":
 		default:
-			return Share{}, fmt.Errorf("--share %q: the third part is ro or rw", spec)
+			return Share{}, fieldErrorf("share", spec, "the third part is ro or rw")
 		}
 	}
 	host, cont := parts[0], parts[1]
 	if !strings.HasPrefix(host, "/") {
-		return Share{}, fmt.Errorf("--share %q: the host folder must be an absolute device path such as /var/log/TestLogging", spec)
+		return Share{}, fieldErrorf("share", spec, "the host folder must be an absolute device path such as /var/log/TestLogging")
 	}
 	for _, p := range []string{host, cont} {
 		for _, part := range strings.Split(p, "/") {
 			if part == ".." {
-				return Share{}, fmt.Errorf("--share %q: %q climbs with \"..\": give the folder's real path", spec, p)
+				return Share{}, fieldErrorf("share", spec, "%q climbs with \"..\": give the folder's real path", p)
 			}
 		}
 		if strings.ContainsAny(p, " \t\n\\") {
-			return Share{}, fmt.Errorf("--share %q: %q has a blank or backslash, which lxc.mount.entry cannot hold", spec, p)
+			return Share{}, fieldErrorf("share", spec, "%q has a blank or backslash, which lxc.mount.entry cannot hold", p)
 		}
 	}
 	s.Host = path.Clean(host)
 	s.Container = strings.TrimPrefix(path.Clean("/"+cont), "/")
 	if s.Host == "/" || s.Container == "" {
-		return Share{}, fmt.Errorf("--share %q: share a folder, not the whole root", spec)
+		return Share{}, fieldErrorf("share", spec, "share a folder, not the whole root")
 	}
 	return s, nil
 }
@@ -86,7 +86,7 @@ func parseShare(spec string) (Share, error) {
 func parseShareMode(mode string) (fs.FileMode, error) {
 	v, err := strconv.ParseUint(mode, 8, 32)
 	if err != nil || v > 0o7777 {
-		return 0, fmt.Errorf("--share-mode %q: give an octal mode such as 7770", mode)
+		return 0, fieldErrorf("share-mode", mode, "give an octal mode such as 7770")
 	}
 	return fileMode(uint32(v)), nil
 }
@@ -100,7 +100,7 @@ func (p *Plan) planShares(m lxc.IDMap, mapped bool) error {
 		s, _ := parseShare(spec)
 		for _, c := range p.Containers {
 			if s.Host == c.Dir || strings.HasPrefix(s.Host, c.Dir+"/") {
-				return fmt.Errorf("--share %q: the host folder is inside the container folder %s: share a folder outside it", spec, c.Dir)
+				return fieldErrorf("share", spec, "the host folder is inside the container folder %s: share a folder outside it", c.Dir)
 			}
 		}
 		info, err := inroot.Stat(p.root, s.Host)
@@ -108,9 +108,9 @@ func (p *Plan) planShares(m lxc.IDMap, mapped bool) error {
 		case errors.Is(err, fs.ErrNotExist):
 			s.Create, s.Owner, s.mode = true, owner, mode
 		case err != nil:
-			return fmt.Errorf("--share %q: %w", spec, err)
+			return fieldErrorf("share", spec, "%w", err)
 		case !info.IsDir():
-			return fmt.Errorf("--share %q: %s is not a folder", spec, inroot.Describe(p.root, s.Host))
+			return fieldErrorf("share", spec, "%s is not a folder", inroot.Describe(p.root, s.Host))
 		default:
 			uid, gid := inroot.Owner(info)
 			s.Owner, s.mode = lxc.Owner{UID: uid, GID: gid}, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)

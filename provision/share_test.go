@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,8 +122,9 @@ func TestOwnerOutsideMapIsClearError(t *testing.T) {
 	treetest.Run(t, "tar", "--numeric-owner", "-C", dir, "-cf", tarball, ".")
 	before := treetest.Mtree(t, target)
 	err := provisionErr(Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball})
-	if err == nil || !strings.Contains(err.Error(), "70000") || !strings.Contains(err.Error(), "--idmap-size") {
-		t.Fatalf("err = %v, want the uid and the fix", err)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "idmap-size" || !strings.Contains(err.Error(), "owner uid 70000 is outside the container's IDs 0-65535") {
+		t.Fatalf("err = %v, want the uid, refused for the idmap-size field", err)
 	}
 	if treetest.Mtree(t, target) != before {
 		t.Error("target changed")

@@ -60,7 +60,7 @@ func openSource(ctx context.Context, src, target, dataPath string, unstable map[
 	}
 	info, err := os.Stat(src)
 	if err != nil {
-		return Source{}, fmt.Errorf("rootfs source %q: %w: give a rootfs tarball or folder with --rootfs", src, errors.Unwrap(err))
+		return Source{}, fieldErrorf("rootfs", src, "%w: give a rootfs tarball or folder", errors.Unwrap(err))
 	}
 	abs, err := filepath.Abs(src)
 	if err != nil {

@@ -45,10 +45,7 @@ type checkKernelOptions struct {
 	seccomp string
 }
 
-var (
-	netTypes     = []string{"empty", "none", "veth", "macvlan", "vlan", "phys"}
-	seccompModes = []string{"comment", "keep", "auto"}
-)
+var netTypes = []string{"empty", "none", "veth", "macvlan", "vlan", "phys"}
 
 func newCheckKernelCmd() *cobra.Command {
 	var o checkKernelOptions
@@ -63,8 +60,8 @@ func newCheckKernelCmd() *cobra.Command {
 			if !slices.Contains(netTypes, o.net) {
 				return &usageError{fmt.Errorf("--net %q: use one of %s", o.net, strings.Join(netTypes, ", "))}
 			}
-			if !slices.Contains(seccompModes, o.seccomp) {
-				return &usageError{fmt.Errorf("--seccomp %q: use comment, keep or auto", o.seccomp)}
+			if !slices.Contains(lxc.SeccompModes, o.seccomp) {
+				return &usageError{fmt.Errorf("--seccomp %q: use %s", o.seccomp, strings.Join(lxc.SeccompModes, ", "))}
 			}
 			return nil
 		},
@@ -74,6 +71,9 @@ func newCheckKernelCmd() *cobra.Command {
 				path = args[0]
 			}
 			cfg, err := lxc.ReadKernelConfig(path)
+			if errors.Is(err, lxc.ErrNoKernelConfig) && path == "" {
+				return fmt.Errorf("%w; name the config file instead: thunder-lxc check kernel FILE", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ func newCheckKernelCmd() *cobra.Command {
 				Network: o.net,
 				// auto keeps the profile line whenever liblxc can parse it,
 				// so the kernel must then be able to load it.
-				Seccomp: o.seccomp != "comment",
+				Seccomp: o.seccomp != lxc.SeccompComment,
 			}
 			report := lxc.NewKernelReport(cfg, needs)
 			out := cmd.OutOrStdout()
@@ -101,7 +101,7 @@ func newCheckKernelCmd() *cobra.Command {
 	addJSONFlag(cmd, &o.json)
 	f.StringVar(&o.net, "net", "empty", "the container's lxc.net.0.type: "+strings.Join(netTypes, ", "))
 	f.BoolVar(&o.noIDMap, "no-idmap", false, "the container has no lxc.idmap (USER_NS becomes optional)")
-	f.StringVar(&o.seccomp, "seccomp", "comment", "what happens to lxc.seccomp.profile: comment, keep or auto (keep and auto require SECCOMP_FILTER)")
+	f.StringVar(&o.seccomp, "seccomp", lxc.SeccompComment, "what happens to lxc.seccomp.profile: comment, keep or auto (keep and auto require SECCOMP_FILTER)")
 	return cmd
 }
 
@@ -179,7 +179,7 @@ func printBuildrootReport(w io.Writer, r thunder.BuildrootReport) {
 			fmt.Fprintf(w, "    enable: %s\n", f.Menu)
 		}
 	}
-	if r.Seccomp == "keep" {
+	if r.Seccomp == lxc.SeccompKeep {
 		fmt.Fprintln(w, "seccomp: liblxc has seccomp; lxc.seccomp.profile may stay (--seccomp keep or auto)")
 	} else {
 		fmt.Fprintln(w, "seccomp: liblxc has no seccomp; lxc.seccomp.profile must be commented (--seccomp comment or auto)")

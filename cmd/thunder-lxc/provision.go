@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thunder-lxc/thunder-lxc/provision"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 func init() { subcommands = append(subcommands, newProvisionCmd) }
@@ -81,8 +82,8 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringArrayVar(&req.Env, "env", nil, "extra lxc.environment entry NAME (inherit) or NAME=VALUE (repeatable)")
 	flags.StringVar(&req.Net, "net", "empty", "container network: empty (loopback only), none (the device's) or veth:BRIDGE")
 	flags.BoolVar(&req.NoIDMap, "no-idmap", false, "leave the ID map out: a privileged container")
-	flags.IntVar(&req.IDMapBase, "idmap-base", 100000, "first host ID that container ID 0 maps to")
-	flags.IntVar(&req.IDMapSize, "idmap-size", 65536, "number of container IDs mapped")
+	flags.IntVar(&req.IDMapBase, "idmap-base", lxc.DefaultIDMapBase, "first host ID that container ID 0 maps to")
+	flags.IntVar(&req.IDMapSize, "idmap-size", lxc.DefaultIDMapSize, "number of container IDs mapped")
 	flags.IntSliceVar(&ids.keepIDs, "keep-id", nil, "container ID whose uid and gid map to the same host ID, e.g. 1000 (repeatable)")
 	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "like --keep-id for the user ID only (repeatable)")
 	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "like --keep-id for the group ID only (repeatable)")
@@ -91,7 +92,7 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringArrayVar(&req.Shares, "share", nil, "share a device folder: HOST:CONTAINER[:ro|rw], e.g. /var/log/TestLogging:TestLogging (repeatable)")
 	flags.StringVar(&req.ShareMode, "share-mode", "7770", "octal mode of share folders the tool creates")
 	flags.StringVar(&req.Template, "template", "", "custom LXC config template file (Go text/template; default: the built-in one)")
-	flags.StringVar(&req.Seccomp, "seccomp", provision.SeccompComment, "lxc.seccomp.profile in common.conf: comment (the guide's), keep, or auto (comment only when the device's liblxc lacks libseccomp or --kernel-config lacks SECCOMP_FILTER)")
+	flags.StringVar(&req.Seccomp, "seccomp", lxc.SeccompComment, "lxc.seccomp.profile in common.conf: comment (the guide's), keep, or auto (comment only when the device's liblxc lacks libseccomp or --kernel-config lacks SECCOMP_FILTER)")
 	flags.StringVar(&req.KernelConfig, "kernel-config", "", "the device kernel's .config (or config.gz, or Buildroot output folder), for --seccomp auto")
 	flags.BoolVar(&req.Force, "force", false, "replace existing containers")
 	flags.BoolVar(&req.DryRun, "dry-run", false, "print the plan and the diffs of edited files; write nothing")

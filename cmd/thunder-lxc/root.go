@@ -28,6 +28,7 @@ switches the plugin's mode to "Container".`,
 	for _, newCmd := range subcommands {
 		root.AddCommand(newCmd())
 	}
+	wordErrorsWithFlags(root)
 	return root
 }
 

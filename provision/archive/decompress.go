@@ -181,16 +181,62 @@ func detect(head []byte) (Format, error) {
 	if isTar(head) {
 		return FormatTar, nil
 	}
+	if format, ok := compression(head); ok {
+		return format, nil
+	}
+	return "", &formatError{what: "not a tar archive", first: head}
+}
+
+// compression names the compressed format whose magic bytes start head,
+// the one place they are sniffed.
+func compression(head []byte) (Format, bool) {
 	for _, m := range magics {
 		if bytes.HasPrefix(head, m.magic) {
-			return m.format, nil
+			return m.format, true
 		}
 	}
 	// bzip2: "BZh" then the block size '1'..'9'.
 	if len(head) >= 4 && string(head[:3]) == "BZh" && head[3] >= '1' && head[3] <= '9' {
-		return FormatBzip2, nil
+		return FormatBzip2, true
 	}
-	return "", &formatError{what: "not a tar archive", first: head}
+	return "", false
+}
+
+// maxMagicLen is the longest magic of magics (xz's).
+const maxMagicLen = 6
+
+// Uncompress returns r's bytes with the compression its first bytes name
+// undone (gzip, xz, zstd, bzip2 or lz4); data that starts with none of
+// them is returned as it is. It is for single files such as a kernel's
+// config.gz (which /proc reports as size 0: sniff, never stat); tarballs go
+// through Decompress, which also makes sure a tar comes out. Close releases
+// the decoder, not r.
+func Uncompress(r io.Reader) (io.ReadCloser, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(maxMagicLen)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	format, ok := compression(head)
+	if !ok {
+		return io.NopCloser(br), nil
+	}
+	dec, release, err := decoderFor(br, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", format, err)
+	}
+	return &decoded{Reader: dec, release: release}, nil
+}
+
+// decoded is a decoder read in the caller's goroutine.
+type decoded struct {
+	io.Reader
+	release func()
+}
+
+func (d *decoded) Close() error {
+	d.release()
+	return nil
 }
 
 // isTar reports whether block starts a tar archive: a POSIX ("ustar\x00") or

@@ -142,12 +142,15 @@ func ReadDir(root FS, dir string) ([]fs.DirEntry, error) {
 	return entries, err
 }
 
+// ErrTargetNotFolder means a target is not a folder on the build host.
+var ErrTargetNotFolder = errors.New("is not a folder")
+
 // OpenTarget opens the build-host folder holding a device's root
-// filesystem, with the error every command gives when it is not one.
+// filesystem, with one error (ErrTargetNotFolder) when it is not one.
 func OpenTarget(dir string) (*os.Root, error) {
 	info, err := os.Stat(dir)
 	if err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("target %q is not a folder: give the folder holding the device's root filesystem with --target", dir)
+		return nil, fmt.Errorf("target %q %w", dir, ErrTargetNotFolder)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {

@@ -43,23 +43,39 @@ func DetectArch(root inroot.FS) (ELFInfo, error) {
 	for _, dir := range loaderFolders {
 		candidates = append(candidates, loaders(root, dir)...)
 	}
-	var problems []string
+	noELF := &NoELFError{Root: root.Name(), Looked: append(slices.Clone(archPrograms), loaderPatterns()...)}
 	for _, name := range candidates {
 		info, err := readELFHeader(root, name)
 		if err == nil {
 			return info, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			problems = append(problems, err.Error())
+			noELF.Unfit = append(noELF.Unfit, err.Error())
 		}
 	}
-	msg := fmt.Sprintf("no ELF program found in the rootfs (looked for %s and %s): give the architecture with --arch",
-		strings.Join(archPrograms, ", "), strings.Join(loaderPatterns(), ", "))
-	if len(problems) > 0 {
-		msg += " (" + strings.Join(problems, "; ") + ")"
-	}
-	return ELFInfo{}, errors.New(msg)
+	return ELFInfo{}, noELF
 }
+
+// ErrNoELF means a root filesystem has none of the ELF files its
+// architecture is read from.
+var ErrNoELF = errors.New("no ELF program found")
+
+// NoELFError says where DetectArch looked in vain.
+type NoELFError struct {
+	Root   string   // the root's name: a folder or a tarball
+	Looked []string // the names and patterns tried
+	Unfit  []string // files that are there but no ELF program, and why
+}
+
+func (e *NoELFError) Error() string {
+	msg := fmt.Sprintf("no ELF program in the rootfs %s (looked for %s)", e.Root, strings.Join(e.Looked, ", "))
+	if len(e.Unfit) > 0 {
+		msg += " (" + strings.Join(e.Unfit, "; ") + ")"
+	}
+	return msg
+}
+
+func (e *NoELFError) Is(target error) bool { return target == ErrNoELF }
 
 func loaderPatterns() []string {
 	var patterns []string
@@ -124,21 +140,6 @@ func readELFHeader(root inroot.FS, name string) (ELFInfo, error) {
 	default:
 		return ELFInfo{}, fmt.Errorf("%s: ELF file with unknown class %d", name, ident[elf.EI_CLASS])
 	}
-	info.LXCArch = lxcArch(info.Class)
+	info.LXCArch = personalityFor(info.Class)
 	return info, nil
-}
-
-// lxcArch is the lxc.arch value for a rootfs of the given ELF class. lxc.arch
-// sets the container's personality, which only matters for 32-bit code on a
-// 64-bit kernel: "linux32" makes uname report the 32-bit machine (i686,
-// armv7l), as that userland expects. LXC's man page (lxc.container.conf(5))
-// lists x86, i686, x86_64 and amd64 as examples; liblxc also accepts i386,
-// arm, armel, armhf, armv7l, arm64, aarch64, ppc, ppc64, ppc64le, mips,
-// mips64, riscv64, s390x, and the generic linux32 and linux64, which are what
-// this tool writes since they do not depend on naming the CPU family.
-func lxcArch(class int) string {
-	if class == 32 {
-		return "linux32"
-	}
-	return "linux64"
 }

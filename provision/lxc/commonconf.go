@@ -8,6 +8,16 @@ import (
 // CommonConfPath is where LXC's shared container config lives on the device.
 const CommonConfPath = "/usr/share/lxc/config/common.conf"
 
+// Seccomp modes: what becomes of common.conf's lxc.seccomp.profile line.
+const (
+	SeccompComment = "comment" // the guide's: comment the line out
+	SeccompKeep    = "keep"    // leave common.conf alone
+	SeccompAuto    = "auto"    // comment it out only when the device cannot load the profile
+)
+
+// SeccompModes lists the modes in the order help texts name them.
+var SeccompModes = []string{SeccompComment, SeccompKeep, SeccompAuto}
+
 // activeSeccomp matches an active (not commented) lxc.seccomp.profile line.
 var activeSeccomp = regexp.MustCompile(`^[ \t]*lxc\.seccomp\.profile[ \t]*=`)
 

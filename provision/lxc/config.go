@@ -2,6 +2,7 @@ package lxc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -44,8 +45,15 @@ func Includes(idmapped bool) []string {
 	return []string{CommonConfPath}
 }
 
-// NetworkLines returns the lxc.net.0.* lines for a --net value: "empty" (the
-// guide's: a loopback only), "none" (share the host's network), or
+// ErrUnknownNetwork means a network value is none of those NetworkLines
+// knows.
+var ErrUnknownNetwork = errors.New("not a network kind: use empty, none or veth:BRIDGE")
+
+// ErrNoBridge means a veth network names no bridge to join.
+var ErrNoBridge = errors.New("veth needs the device's bridge: veth:BRIDGE (for example veth:lxcbr0)")
+
+// NetworkLines returns the lxc.net.0.* lines for a network value: "empty"
+// (the guide's: a loopback only), "none" (share the host's network), or
 // "veth:BRIDGE" (a veth pair on the device's bridge).
 func NetworkLines(net string) ([]string, error) {
 	kind, arg, _ := strings.Cut(net, ":")
@@ -56,11 +64,11 @@ func NetworkLines(net string) ([]string, error) {
 		return []string{"lxc.net.0.type = none"}, nil
 	case "veth":
 		if arg == "" {
-			return nil, fmt.Errorf("--net veth needs the device's bridge: veth:BRIDGE (for example veth:lxcbr0)")
+			return nil, ErrNoBridge
 		}
 		return []string{"lxc.net.0.type = veth", "lxc.net.0.link = " + arg, "lxc.net.0.flags = up"}, nil
 	}
-	return nil, fmt.Errorf("unknown --net %q: use empty, none or veth:BRIDGE", net)
+	return nil, ErrUnknownNetwork
 }
 
 // Template is a parsed config template.

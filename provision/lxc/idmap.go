@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Defaults of the Thunder LXC guide: container IDs 0-65535 shifted to host
@@ -53,6 +55,25 @@ type Range struct {
 // String is the lxc.idmap value, e.g. "u 0 100000 1000".
 func (r Range) String() string {
 	return fmt.Sprintf("%c %d %d %d", r.Kind, r.ContainerID, r.HostID, r.Count)
+}
+
+// ParseIDMapLine reads an lxc.idmap value the way liblxc 5.0.2 accepts it:
+// "u" or "g", then the container ID, host ID and count as unsigned 32-bit
+// numbers; false for anything else, which makes LXC refuse the config.
+func ParseIDMapLine(value string) (Range, bool) {
+	f := strings.Fields(value)
+	if len(f) != 4 || (f[0] != "u" && f[0] != "g") {
+		return Range{}, false
+	}
+	var n [3]int
+	for i, s := range f[1:] {
+		v, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return Range{}, false
+		}
+		n[i] = int(v)
+	}
+	return Range{Kind: f[0][0], ContainerID: n[0], HostID: n[1], Count: n[2]}, true
 }
 
 type rangeJSON struct {

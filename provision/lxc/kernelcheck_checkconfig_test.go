@@ -231,7 +231,6 @@ func derivedConfigs(t *testing.T, base, dir string) map[string]string {
 			"CONFIG_VETH": "CONFIG_VETH=m", "CONFIG_BRIDGE": "CONFIG_BRIDGE=m",
 			"CONFIG_MACVLAN": "CONFIG_MACVLAN=m", "CONFIG_VLAN_8021Q": "CONFIG_VLAN_8021Q=m",
 		}),
-		"no-header": headerLineRE.ReplaceAllString(text, "#"),
 		// Before 4.7 both check CONFIG_DEVPTS_MULTIPLE_INSTANCES.
 		"linux-4.4-devpts":    withHeader(text, "# Linux/x86 4.4.0 Kernel Configuration") + "CONFIG_DEVPTS_MULTIPLE_INSTANCES=y\n",
 		"linux-4.4-no-devpts": withHeader(text, "# Linux/x86 4.4.0 Kernel Configuration"),

@@ -2,8 +2,6 @@ package lxc
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ulikunitz/xz"
+	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 )
 
 // ProcConfigPath is where a running kernel built with CONFIG_IKCONFIG_PROC
@@ -25,6 +23,26 @@ var ProcConfigPath = "/proc/config.gz"
 // ErrNoKernelConfig means no kernel configuration was found where one was
 // looked for (no /proc/config.gz, no build/linux-*/.config in a folder).
 var ErrNoKernelConfig = errors.New("no kernel configuration found")
+
+// ErrDefconfig means a kernel configuration is defconfig-style, which no
+// option can be judged from (see DefconfigError).
+var ErrDefconfig = errors.New("a defconfig cannot be judged option by option")
+
+// DefconfigError is a kernel configuration without the "Kernel
+// Configuration" header every full .config has: make savedefconfig's
+// output, or a board's linux.config. It lists only the options that differ
+// from their defaults and leaves out those another option selects (the
+// WPE Raspberry Pi 3 container config has no CONFIG_CGROUPS because
+// SCHED_AUTOGROUP selects it), so an option it does not name may well be
+// on, and one it turns off may be forced on.
+type DefconfigError struct{ Path string }
+
+func (e *DefconfigError) Error() string {
+	return fmt.Sprintf("kernel config %q is a defconfig (no \"Kernel Configuration\" header): it leaves out the options at their default and those other options select, so none can be judged from it; "+
+		"check the full .config the kernel build makes from it instead: Buildroot writes it to output/build/linux-*/.config (make linux-configure), a kernel tree with make olddefconfig", e.Path)
+}
+
+func (e *DefconfigError) Is(target error) bool { return target == ErrDefconfig }
 
 // KernelConfig is a parsed Kconfig file: a kernel .config, or any file in the
 // same format (Buildroot's .config is one too).
@@ -148,17 +166,28 @@ func parseVersion(parts []string) KernelVersion {
 	return KernelVersion{Major: n(parts[0]), Minor: n(parts[1]), Patch: n(parts[2])}
 }
 
-// ReadKernelConfig reads a kernel configuration from path:
+// ReadKernelConfig reads a full kernel configuration from path:
 //   - "" means the running kernel's ProcConfigPath (/proc/config.gz);
 //   - a folder is searched with FindKernelConfig (a kernel build tree or a
 //     Buildroot output folder);
-//   - a file may be plain, gzip (config.gz) or xz (Debian's config.*.xz),
+//   - a file may be plain or compressed (config.gz, Debian's config.*.xz),
 //     told apart by its first bytes, never by its name.
+//
+// A defconfig-style file is refused with a *DefconfigError: every caller
+// judges options one by one, which such a file cannot answer.
 func ReadKernelConfig(path string) (KernelConfig, error) {
+	cfg, err := readKernelConfig(path)
+	if err == nil && !cfg.Version.Known() {
+		return KernelConfig{}, &DefconfigError{Path: cfg.Source}
+	}
+	return cfg, err
+}
+
+func readKernelConfig(path string) (KernelConfig, error) {
 	if path == "" {
 		cfg, err := readConfigFile(ProcConfigPath)
 		if errors.Is(err, fs.ErrNotExist) {
-			return KernelConfig{}, fmt.Errorf("%w: %s does not exist (the running kernel was built without CONFIG_IKCONFIG_PROC, or try: modprobe configs); name the config file instead: thunder-lxc check kernel FILE",
+			return KernelConfig{}, fmt.Errorf("%w: %s does not exist (the running kernel was built without CONFIG_IKCONFIG_PROC, or try: modprobe configs)",
 				ErrNoKernelConfig, ProcConfigPath)
 		}
 		return cfg, err
@@ -177,17 +206,23 @@ func ReadKernelConfig(path string) (KernelConfig, error) {
 	return readConfigFile(path)
 }
 
-// readConfigFile opens one file, undoes its compression and parses it.
-func readConfigFile(path string) (KernelConfig, error) {
+// readConfigFile reads one kernel config file.
+func readConfigFile(path string) (KernelConfig, error) { return ReadKconfig("kernel config", path) }
+
+// ReadKconfig reads one Kconfig file (a kernel's or Buildroot's .config),
+// plain or compressed. what names it in errors: "kernel config",
+// "buildroot config".
+func ReadKconfig(what, path string) (KernelConfig, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return KernelConfig{}, fileError("kernel config", path, err)
+		return KernelConfig{}, fileError(what, path, err)
 	}
 	defer f.Close()
-	r, err := decompressed(f, path)
+	r, err := archive.Uncompress(f)
 	if err != nil {
-		return KernelConfig{}, err
+		return KernelConfig{}, fmt.Errorf("%s %q: %w", what, path, err)
 	}
+	defer r.Close()
 	return ParseKernelConfig(r, path)
 }
 
@@ -200,36 +235,6 @@ func fileError(what, path string, err error) error {
 		err = pe.Err
 	}
 	return fmt.Errorf("%s %q: %w", what, path, err)
-}
-
-var (
-	gzipMagic = []byte{0x1f, 0x8b}
-	xzMagic   = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-)
-
-// decompressed returns a reader of f's text, undoing gzip or xz when the
-// first bytes say so. /proc/config.gz reports size 0, so sniff, never stat.
-func decompressed(f io.Reader, path string) (io.Reader, error) {
-	br := bufio.NewReader(f)
-	head, err := br.Peek(len(xzMagic))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fileError("kernel config", path, err)
-	}
-	switch {
-	case bytes.HasPrefix(head, gzipMagic):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("kernel config %q: gzip: %w", path, err)
-		}
-		return zr, nil
-	case bytes.HasPrefix(head, xzMagic):
-		xr, err := xz.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("kernel config %q: xz: %w", path, err)
-		}
-		return xr, nil
-	}
-	return br, nil
 }
 
 // FindKernelConfig finds the kernel .config inside a folder, trying in turn:

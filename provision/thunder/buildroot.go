@@ -54,9 +54,9 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	if err != nil {
 		return BuildrootReport{}, err
 	}
-	report := BuildrootReport{Config: path, Seccomp: "comment"}
+	report := BuildrootReport{Config: path, Seccomp: lxc.SeccompComment}
 	if cfg.Enabled("BR2_PACKAGE_LIBSECCOMP") {
-		report.Seccomp = "keep"
+		report.Seccomp = lxc.SeccompKeep
 	}
 	fams := familiesOf(cfg)
 	if len(fams) > 0 {
@@ -64,20 +64,15 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	}
 	report.Options = buildrootFindings(cfg, fams)
 
-	kernelPath, notes := buildrootKernelConfig(cfg, path)
+	kcfg, notes := buildrootKernelConfig(cfg, path)
 	report.Notes = notes
-	if kernelPath != "" {
-		kcfg, err := lxc.ReadKernelConfig(kernelPath)
-		if err != nil {
-			report.Notes = append(report.Notes, fmt.Sprintf("kernel check not run: %v", err))
-		} else {
-			needs := lxc.DefaultKernelNeeds()
-			// With libseccomp, --seccomp auto keeps the profile line, so the
-			// kernel must be able to load it.
-			needs.Seccomp = report.Seccomp == "keep"
-			k := lxc.NewKernelReport(kcfg, needs)
-			report.Kernel = &k
-		}
+	if kcfg != nil {
+		needs := lxc.DefaultKernelNeeds()
+		// With libseccomp, seccomp mode auto keeps the profile line, so the
+		// kernel must be able to load it.
+		needs.Seccomp = report.Seccomp == lxc.SeccompKeep
+		k := lxc.NewKernelReport(*kcfg, needs)
+		report.Kernel = &k
 	}
 
 	report.OK = report.Kernel == nil || report.Kernel.OK
@@ -89,29 +84,19 @@ func CheckBuildroot(path string) (BuildrootReport, error) {
 	return report, nil
 }
 
+// ErrNotBuildrootConfig means a Kconfig file is not Buildroot's (a kernel
+// config, most likely).
+var ErrNotBuildrootConfig = errors.New("it is not a Buildroot .config")
+
 // readBuildrootConfig parses a Buildroot .config (Kconfig, like a kernel's)
 // and makes sure it is one.
 func readBuildrootConfig(path string) (lxc.KernelConfig, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return lxc.KernelConfig{}, fileError("buildroot config", path, err)
-	}
-	defer f.Close()
-	cfg, err := lxc.ParseKernelConfig(f, path)
+	cfg, err := lxc.ReadKconfig("buildroot config", path)
 	if err != nil {
 		return lxc.KernelConfig{}, err
 	}
 	if !cfg.Mentions("BR2_HAVE_DOT_CONFIG") && !cfg.Mentions("BR2_ARCH") {
-		return lxc.KernelConfig{}, fmt.Errorf("buildroot config %q has no BR2_ options: it is not a Buildroot .config (a kernel config goes to: thunder-lxc check kernel FILE)", path)
+		return lxc.KernelConfig{}, fmt.Errorf("buildroot config %q has no BR2_ options: %w", path, ErrNotBuildrootConfig)
 	}
 	return cfg, nil
-}
-
-// fileError names the file once and keeps the cause for errors.Is.
-func fileError(what, path string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("%s %q: %w", what, path, err)
 }

@@ -120,7 +120,7 @@ func TestCheckBuildrootR5WithCustomKernelConfig(t *testing.T) {
 			t.Errorf("%s: %+v", name, f)
 		}
 	}
-	if f := option(t, r, "BR2_PACKAGE_LIBSECCOMP"); f.Present || f.Required || !strings.Contains(f.Why, "4.0.11") || !strings.Contains(f.Why, "--seccomp comment") || f.Menu != "Target packages → Libraries → Other → libseccomp" {
+	if f := option(t, r, "BR2_PACKAGE_LIBSECCOMP"); f.Present || f.Required || !strings.Contains(f.Why, "4.0.11") || !strings.Contains(f.Why, "seccomp mode comment") || f.Menu != "Target packages → Libraries → Other → libseccomp" {
 		t.Errorf("libseccomp off: %+v", f)
 	}
 	if r.Kernel.Config != kc {
@@ -269,7 +269,7 @@ func TestCheckBuildrootDefaultPathAndErrors(t *testing.T) {
 		t.Errorf("folder: %+v %v", r, err)
 	}
 	kernel := write(t, filepath.Join(dir, "linux.config"), kernelConfig())
-	if _, err := CheckBuildroot(kernel); err == nil || !strings.Contains(err.Error(), "check kernel") {
+	if _, err := CheckBuildroot(kernel); !errors.Is(err, ErrNotBuildrootConfig) || !strings.Contains(err.Error(), kernel) {
 		t.Errorf("a kernel config given to check buildroot: %v", err)
 	}
 }

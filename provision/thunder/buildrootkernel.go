@@ -12,19 +12,19 @@ import (
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
-// buildrootKernelConfig finds the kernel configuration a Buildroot tree
+// buildrootKernelConfig reads the kernel configuration a Buildroot tree
 // uses. It prefers the configured kernel build folder
 // (<output>/build/linux-*/.config): that is the final configuration, with
 // any fragments merged. Otherwise it takes BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE,
-// relative to the Buildroot top folder. It returns "" and notes saying why
+// relative to the Buildroot top folder. It returns nil and notes saying why
 // when there is nothing trustworthy to check.
-func buildrootKernelConfig(cfg lxc.KernelConfig, brConfig string) (string, []string) {
+func buildrootKernelConfig(cfg lxc.KernelConfig, brConfig string) (*lxc.KernelConfig, []string) {
 	if !cfg.Enabled("BR2_LINUX_KERNEL") {
-		return "", []string{"kernel check not run: this tree does not build the kernel (BR2_LINUX_KERNEL is off); check the device's kernel with: thunder-lxc check kernel FILE"}
+		return nil, []string{"kernel check not run: this tree does not build the kernel (BR2_LINUX_KERNEL is off); check the device's kernel configuration on its own"}
 	}
 	dir, err := filepath.Abs(filepath.Dir(brConfig))
 	if err != nil {
-		return "", []string{fmt.Sprintf("kernel check not run: %v", err)}
+		return nil, []string{fmt.Sprintf("kernel check not run: %v", err)}
 	}
 	var notes []string
 
@@ -32,7 +32,11 @@ func buildrootKernelConfig(cfg lxc.KernelConfig, brConfig string) (string, []str
 	// options) and looks in build/ (O= output folder) and output/build/.
 	found, err := lxc.FindKernelConfig(dir)
 	if err == nil {
-		return found, []string{fmt.Sprintf("kernel config taken from the kernel build folder %s (the final configuration, fragments merged)", found)}
+		kcfg, err := lxc.ReadKernelConfig(found)
+		if err != nil {
+			return nil, []string{fmt.Sprintf("kernel check not run: %v", err)}
+		}
+		return &kcfg, []string{fmt.Sprintf("kernel config taken from the kernel build folder %s (the final configuration, fragments merged)", found)}
 	}
 	if !errors.Is(err, lxc.ErrNoKernelConfig) {
 		notes = append(notes, fmt.Sprintf("kernel build folder not used: %v", err))
@@ -41,28 +45,24 @@ func buildrootKernelConfig(cfg lxc.KernelConfig, brConfig string) (string, []str
 	custom, _ := cfg.Value("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE")
 	if !cfg.Enabled("BR2_LINUX_KERNEL_USE_CUSTOM_CONFIG") || custom == "" {
 		defconfig, _ := cfg.Value("BR2_LINUX_KERNEL_DEFCONFIG")
-		return "", append(notes, fmt.Sprintf("kernel check not run: the kernel configuration comes from an in-tree defconfig (%q) and the kernel is not configured yet; run make linux-configure and check again, or use a custom config file (%s)",
+		return nil, append(notes, fmt.Sprintf("kernel check not run: the kernel configuration comes from an in-tree defconfig (%q) and the kernel is not configured yet; run make linux-configure and check again, or use a custom config file (%s)",
 			defconfig, menuKernelConfig))
 	}
 	path, err := resolveBuildrootPath(custom, dir)
 	if err != nil {
-		return "", append(notes, fmt.Sprintf("kernel check not run: BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE %q: %v", custom, err))
+		return nil, append(notes, fmt.Sprintf("kernel check not run: BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE %q: %v", custom, err))
 	}
+	// A defconfig-style custom config is refused here as everywhere
+	// (lxc.DefconfigError): it leaves out what it does not change.
 	kcfg, err := lxc.ReadKernelConfig(path)
 	if err != nil {
-		return "", append(notes, fmt.Sprintf("kernel check not run: %v", err))
-	}
-	// A defconfig (make savedefconfig) lists only options that differ from
-	// their defaults, so an absent option may well be on (UTS_NS defaults
-	// to y): checking it would report false failures.
-	if !kcfg.Version.Known() {
-		return "", append(notes, fmt.Sprintf("kernel check not run: %s is a defconfig (no \"Kernel Configuration\" header), which omits options left at their default; run make linux-configure and check again", path))
+		return nil, append(notes, fmt.Sprintf("kernel check not run: %v", err))
 	}
 	notes = append(notes, fmt.Sprintf("kernel config taken from BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE: %s", path))
 	if frags, _ := cfg.Value("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES"); strings.TrimSpace(frags) != "" {
 		notes = append(notes, fmt.Sprintf("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES (%s) are merged on top of it at build time and are not part of this check; check output/build/linux-*/.config after make linux-configure for the final verdict", frags))
 	}
-	return path, notes
+	return &kcfg, notes
 }
 
 var makeVarRE = regexp.MustCompile(`\$\(([A-Za-z0-9_]+)\)`)
@@ -90,13 +90,10 @@ func resolveBuildrootPath(value, configDir string) (string, error) {
 		return ref
 	})
 	if len(unknown) > 0 {
-		return "", fmt.Errorf("cannot expand $(%s) here; pass the kernel config to: thunder-lxc check kernel FILE", strings.Join(unknown, "), $("))
+		return "", fmt.Errorf("cannot expand $(%s) here; check the kernel config on its own", strings.Join(unknown, "), $("))
 	}
 	if filepath.IsAbs(expanded) {
-		if _, err := os.Stat(expanded); err != nil {
-			return "", fileError("kernel config", expanded, err)
-		}
-		return expanded, nil
+		return expanded, nil // reading it says what is wrong with it
 	}
 	for _, top := range tops {
 		candidate := filepath.Join(top, expanded)

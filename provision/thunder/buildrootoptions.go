@@ -103,11 +103,11 @@ func buildrootFindings(cfg lxc.KernelConfig, fams []buildrootFamily) []Buildroot
 		menuLXC)
 	if cfg.Enabled("BR2_PACKAGE_LIBSECCOMP") {
 		add("BR2_PACKAGE_LIBSECCOMP", false,
-			"liblxc is built with seccomp: lxc.seccomp.profile in common.conf can stay (--seccomp keep or auto), and then the kernel needs CONFIG_SECCOMP_FILTER",
+			"liblxc is built with seccomp: lxc.seccomp.profile in common.conf can stay (seccomp mode keep or auto), and then the kernel needs CONFIG_SECCOMP_FILTER",
 			menuLibseccomp)
 	} else {
 		add("BR2_PACKAGE_LIBSECCOMP", false,
-			"liblxc is built without seccomp: since LXC 4.0.11 it cannot parse lxc.seccomp.profile and skips the container, so that line of common.conf must be commented (--seccomp comment or auto does it); enable libseccomp to keep the syscall filter",
+			"liblxc is built without seccomp: since LXC 4.0.11 it cannot parse lxc.seccomp.profile and skips the container, so that line of common.conf must be commented (seccomp mode comment or auto does it); enable libseccomp to keep the syscall filter",
 			menuLibseccomp)
 	}
 	add("BR2_PACKAGE_LIBCAP", false,

@@ -42,11 +42,14 @@ func LayoutNames() []string {
 	return names
 }
 
+// ErrUnknownLayout means a layout name is none of LayoutNames.
+var ErrUnknownLayout = errors.New("unknown layout")
+
 // LoadLayout returns the embedded layout called name.
 func LoadLayout(name string) (Layout, error) {
 	data, err := layouts.FS.ReadFile(name + ".json")
 	if err != nil {
-		return Layout{}, fmt.Errorf("unknown layout %q: use auto or one of %s", name, strings.Join(LayoutNames(), ", "))
+		return Layout{}, fmt.Errorf("%w %q: the layouts are %s", ErrUnknownLayout, name, strings.Join(LayoutNames(), ", "))
 	}
 	var l Layout
 	if err := json.Unmarshal(data, &l); err != nil {
@@ -73,9 +76,25 @@ func ResolveLayout(root inroot.FS, name string) (Layout, error) {
 	return l, l.applyMainConfig(root)
 }
 
+// ErrNoLayout means no layout's files are in a target.
+var ErrNoLayout = errors.New("no Thunder layout found")
+
+// NoLayoutError names the target and the files looked for in it.
+type NoLayoutError struct {
+	Target string
+	Looked []string // device paths
+}
+
+func (e *NoLayoutError) Error() string {
+	return fmt.Sprintf("target %s has none of %s (is it a Thunder root filesystem?)", e.Target, strings.Join(e.Looked, ", "))
+}
+
+func (e *NoLayoutError) Is(target error) bool { return target == ErrNoLayout }
+
 // detectLayout returns the first embedded layout whose main config or plugin
 // folder exists in the target. Thunder (R5) comes before WPEFramework.
 func detectLayout(root inroot.FS) (Layout, error) {
+	notFound := &NoLayoutError{Target: root.Name()}
 	for _, name := range LayoutNames() {
 		l, err := LoadLayout(name)
 		if err != nil {
@@ -85,10 +104,10 @@ func detectLayout(root inroot.FS) (Layout, error) {
 			if _, err := inroot.Stat(root, p); err == nil {
 				return l, nil
 			}
+			notFound.Looked = append(notFound.Looked, p)
 		}
 	}
-	return Layout{}, fmt.Errorf("target %s has neither /etc/Thunder nor /etc/WPEFramework: is it a Thunder root filesystem? Otherwise pick one with --layout %s",
-		root.Name(), strings.Join(LayoutNames(), "|"))
+	return Layout{}, notFound
 }
 
 // applyMainConfig reads the target's main config.json, when present, and
@@ -105,7 +124,8 @@ func (l *Layout) applyMainConfig(root inroot.FS) error {
 		return fmt.Errorf("read Thunder config %s: %w", inroot.Describe(root, l.Config), err)
 	}
 	if !gjson.ValidBytes(data) {
-		return fmt.Errorf("Thunder config %s is not valid JSON: fix it or pass --layout with a layout whose defaults fit", inroot.Describe(root, l.Config))
+		// Every layout reads it, so fixing the file is the only way on.
+		return fmt.Errorf("Thunder config %s is not valid JSON: fix it", inroot.Describe(root, l.Config))
 	}
 	cfg := gjson.ParseBytes(data)
 	keys := []struct {

@@ -25,6 +25,25 @@ type Plugin struct {
 // ErrPluginNotFound is returned when no plugin config has the callsign.
 var ErrPluginNotFound = errors.New("plugin not found")
 
+// PluginNotFoundError says where a callsign was looked for and which
+// callsigns are there instead.
+type PluginNotFoundError struct {
+	Callsign string
+	Target   string   // the root's name
+	Dirs     []string // the plugin folders looked in (device paths)
+	Found    []string // the callsigns there, sorted
+}
+
+func (e *PluginNotFoundError) Error() string {
+	there := "no plugin configs there"
+	if len(e.Found) > 0 {
+		there = "found: " + strings.Join(e.Found, ", ")
+	}
+	return fmt.Sprintf("no plugin config for callsign %q in %s of target %s (%s)", e.Callsign, strings.Join(e.Dirs, ", "), e.Target, there)
+}
+
+func (e *PluginNotFoundError) Is(target error) bool { return target == ErrPluginNotFound }
+
 // FindPlugin looks for the plugin config of callsign in the layout's plugin
 // folders: a file <callsign>.json, or any *.json whose "callsign" key names
 // it (the callsign is the key when present, the file name otherwise).
@@ -60,12 +79,7 @@ func FindPlugin(root inroot.FS, l Layout, callsign string) (Plugin, error) {
 		}
 	}
 	sort.Strings(known)
-	hint := "no plugin configs there"
-	if len(known) > 0 {
-		hint = "found: " + strings.Join(uniq(known), ", ")
-	}
-	return Plugin{}, fmt.Errorf("%w: no config for callsign %q in %s of target %s (%s)",
-		ErrPluginNotFound, callsign, strings.Join(l.PluginDirs, ", "), root.Name(), hint)
+	return Plugin{}, &PluginNotFoundError{Callsign: callsign, Target: root.Name(), Dirs: l.PluginDirs, Found: uniq(known)}
 }
 
 // CallsignOf reads the callsign key, falling back to the file name. A file

@@ -43,7 +43,7 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 		fs.errorf(CheckLocation, configPath, "make it a readable file", "read the container config: %v", err)
 		return loc
 	}
-	idmap, mapped := parseIDMap(cfg, fs)
+	idmap, mapped := cfg.IDMap()
 	t.checkSeccomp(cfg, fs)
 	t.checkEnvironment(cfg, fs)
 	if mapped {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // inheritedPATH is the PATH Thunder usually runs with on the device, what a
@@ -17,15 +18,15 @@ const inheritedPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 // checkHostProcess: Thunder starts the bare name ThunderPlugin (R5+) or
 // WPEProcess (R4) inside the container, so the container's PATH must lead
 // to a regular executable file of that name inside the rootfs.
-func (t *target) checkHostProcess(cfg *lxcConfig, rootfs *os.Root, rootfsPath string, fs *findings) {
+func (t *target) checkHostProcess(cfg *lxc.Config, rootfs *os.Root, rootfsPath string, fs *findings) {
 	prog := t.layout.HostProcess
 	if prog == "" {
 		return
 	}
 	pathValue, from := inheritedPATH, "the PATH Thunder passes on (assumed "+inheritedPATH+")"
-	for _, l := range cfg.all("lxc.environment") {
+	for _, l := range cfg.All("lxc.environment") {
 		if v, ok := strings.CutPrefix(l.Value, "PATH="); ok {
-			pathValue, from = v, fmt.Sprintf("lxc.environment PATH=%s (%s %s)", v, l.File, l.where())
+			pathValue, from = v, fmt.Sprintf("lxc.environment PATH=%s (%s %s)", v, l.File, l.Where())
 		}
 	}
 	var notExec []string

@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // mountEntry is one fstab-format mount of the container.
 type mountEntry struct {
-	line    configLine
+	line    lxc.ConfigLine
 	source  string
 	target  string
 	options []string
@@ -20,8 +21,8 @@ type mountEntry struct {
 
 // mountEntries returns the lxc.mount.entry lines and the lines of every
 // lxc.mount.fstab file in the target.
-func (t *target) mountEntries(cfg *lxcConfig) []mountEntry {
-	var lines []configLine
+func (t *target) mountEntries(cfg *lxc.Config) []mountEntry {
+	var lines []lxc.ConfigLine
 	for _, l := range cfg.Lines {
 		switch l.Key {
 		case "lxc.mount.entry":
@@ -32,7 +33,7 @@ func (t *target) mountEntries(cfg *lxcConfig) []mountEntry {
 				continue
 			}
 			for i, text := range strings.Split(string(data), "\n") {
-				lines = append(lines, configLine{File: l.Value, Line: i + 1, Key: l.Key, Value: strings.TrimSpace(text)})
+				lines = append(lines, lxc.ConfigLine{File: l.Value, Line: i + 1, Key: l.Key, Value: strings.TrimSpace(text)})
 			}
 		}
 	}
@@ -75,7 +76,7 @@ func isBind(m mountEntry) bool {
 // bind-mounted to the same place in the container. LXC takes a mount
 // entry's target relative to the rootfs, so "tmp" and
 // "<rootfs path>/tmp" are the same, while "/tmp" is ignored.
-func (t *target) checkVolatileMount(cfg *lxcConfig, rootfs *os.Root, rootfsPath string, fs *findings) {
+func (t *target) checkVolatileMount(cfg *lxc.Config, rootfs *os.Root, rootfsPath string, fs *findings) {
 	vol := path.Clean(t.layout.VolatilePath)
 	want := strings.TrimPrefix(vol, "/")
 	var ignored *mountEntry
@@ -94,14 +95,14 @@ func (t *target) checkVolatileMount(cfg *lxcConfig, rootfs *os.Root, rootfsPath 
 		if !slices.Contains(m.options, "create=dir") && !slices.Contains(m.options, "optional") && !isDir(rootfs, want) {
 			fs.errorf(CheckVolatileMount, m.line.File, "add create=dir to the options, or create the folder in the rootfs",
 				"%s mounts %s onto %s, which the rootfs lacks, and without create=dir LXC fails to start the container",
-				m.line.where(), vol, want)
+				m.line.Where(), vol, want)
 		}
 		return
 	}
 	msg := fmt.Sprintf("no lxc.mount.entry bind-mounts %s onto %s: Thunder passes the plugin paths under %s (its communicator socket), which the container would not see",
 		vol, want, vol)
 	if ignored != nil {
-		msg += fmt.Sprintf(" (%s %s mounts it onto %s, an absolute path outside the rootfs, which LXC ignores)", ignored.line.File, ignored.line.where(), ignored.target)
+		msg += fmt.Sprintf(" (%s %s mounts it onto %s, an absolute path outside the rootfs, which LXC ignores)", ignored.line.File, ignored.line.Where(), ignored.target)
 	}
 	fs.errorf(CheckVolatileMount, cfg.Path, fmt.Sprintf("add lxc.mount.entry = %s %s none bind,create=dir 0 0", vol, want), "%s", msg)
 }

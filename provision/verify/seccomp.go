@@ -25,7 +25,7 @@ func (t *target) libLXC() *libLXCResult {
 // every lxc.seccomp.* key, so a config that sets one (itself or through an
 // included file such as common.conf) is skipped and Thunder reports the
 // container as not found.
-func (t *target) checkSeccomp(cfg *lxcConfig, fs *findings) {
+func (t *target) checkSeccomp(cfg *lxc.Config, fs *findings) {
 	lib := t.libLXC()
 	switch {
 	case lib.err != nil:
@@ -46,13 +46,13 @@ func (t *target) checkSeccomp(cfg *lxcConfig, fs *findings) {
 		fs.errorf(CheckSeccomp, l.File,
 			"comment the line out (thunder-lxc provision does, for common.conf) or build LXC with libseccomp (Buildroot: BR2_PACKAGE_LIBSECCOMP)",
 			"%s %s = %s: the target's liblxc (%s) is built without libseccomp, and since LXC 4.0.11 such a liblxc refuses the whole config",
-			l.where(), l.Key, l.Value, lib.lib.Path)
+			l.Where(), l.Key, l.Value, lib.lib.Path)
 	}
 }
 
 // seccompActive tells whether a seccomp profile is loaded when the
 // container starts: the last lxc.seccomp.profile has a value.
-func seccompActive(cfg *lxcConfig) bool {
-	l, ok := cfg.last("lxc.seccomp.profile")
+func seccompActive(cfg *lxc.Config) bool {
+	l, ok := cfg.Last("lxc.seccomp.profile")
 	return ok && l.Value != ""
 }

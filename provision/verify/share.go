@@ -30,7 +30,7 @@ var runtimeFS = []string{"/run", "/tmp"}
 // without create=dir, each make LXC fail to start the container ("Failed to
 // mount ... No such file or directory"); an "optional" entry that fails is
 // skipped, so such entries are not checked.
-func (t *target) checkShares(cfg *lxcConfig, m lxc.IDMap, containerDir, rootfsPath string, rootfs *os.Root, found *findings) {
+func (t *target) checkShares(cfg *lxc.Config, m lxc.IDMap, containerDir, rootfsPath string, rootfs *os.Root, found *findings) {
 	vol := path.Clean(t.layout.VolatilePath)
 	entries := t.mountEntries(cfg)
 	var mounted []string // mount points of the entries before, in the rootfs
@@ -49,7 +49,7 @@ func (t *target) checkShares(cfg *lxcConfig, m lxc.IDMap, containerDir, rootfsPa
 			found.errorf(checkOf(e), e.line.File,
 				fmt.Sprintf("write the mount point relative to the rootfs, e.g. %s", strings.TrimPrefix(path.Clean(e.target), "/")),
 				"%s mounts %s onto %s, an absolute path outside the rootfs %s: LXC ignores the entry (a warning in its log), so nothing is mounted",
-				e.line.where(), e.source, e.target, rootfsPath)
+				e.line.Where(), e.source, e.target, rootfsPath)
 			continue
 		}
 		if isBind(e) {
@@ -79,7 +79,7 @@ func (t *target) checkBindSource(e mountEntry, m lxc.IDMap, containerDir, rootfs
 		found.errorf(CheckShare, e.line.File,
 			fmt.Sprintf("share a folder outside %s (thunder-lxc provision --share refuses one inside)", owner),
 			"%s bind-mounts %s, which is inside the container's own folder %s: LXC starts the container, but what the share holds is the container's own files (sharing the folder itself shows the container its own config and rootfs), and thunder-lxc remove deletes it with the container",
-			e.line.where(), e.source, owner)
+			e.line.Where(), e.source, owner)
 		return
 	}
 	info, err := inroot.Stat(t.root, src)
@@ -88,13 +88,13 @@ func (t *target) checkBindSource(e mountEntry, m lxc.IDMap, containerDir, rootfs
 		t.missingSource(e, src, resolved, found)
 		return
 	case err != nil:
-		found.errorf(CheckShare, e.line.File, "make it readable", "%s bind-mounts %s: %v", e.line.where(), e.source, err)
+		found.errorf(CheckShare, e.line.File, "make it readable", "%s bind-mounts %s: %v", e.line.Where(), e.source, err)
 		return
 	}
 	uid, gid := inroot.Owner(info)
 	a := lxc.ExplainAccess(m, lxc.Owner{UID: uid, GID: gid}, info.Mode(), false)
 	msg := fmt.Sprintf("%s shares %s (host owner %d:%d, mode %s) as /%s: %s",
-		e.line.where(), e.source, uid, gid, a.Mode, strings.TrimPrefix(path.Clean("/"+e.target), "/"), strings.Join(a.Lines, " "))
+		e.line.Where(), e.source, uid, gid, a.Mode, strings.TrimPrefix(path.Clean("/"+e.target), "/"), strings.Join(a.Lines, " "))
 	if info.IsDir() && !a.Other.Execute {
 		msg += " " + unreachable(a)
 	}
@@ -120,14 +120,14 @@ func (t *target) missingSource(e mountEntry, src, resolved string, found *findin
 			found.notef(CheckShare, e.line.File,
 				fmt.Sprintf("make sure a service on the device creates %s before Thunder starts the plugin", e.source),
 				"%s bind-mounts %s, which is not in the image (%s is usually a tmpfs on the device): LXC fails to start the container if it does not exist by then",
-				e.line.where(), e.source, dir)
+				e.line.Where(), e.source, dir)
 			return
 		}
 	}
 	found.errorf(CheckShare, e.line.File,
 		fmt.Sprintf("create the folder %s in the target, or provision with --share %s:%s, which creates it", e.source, e.source, strings.TrimPrefix(path.Clean("/"+e.target), "/")),
 		"%s bind-mounts %s, which is not in the target: LXC fails to start the container (\"Failed to mount %s\")",
-		e.line.where(), e.source, e.source)
+		e.line.Where(), e.source, e.source)
 }
 
 // checkMountPoint: LXC mounts onto an existing folder or file of the
@@ -150,7 +150,7 @@ func checkMountPoint(e mountEntry, point string, mounted []string, rootfs *os.Ro
 	found.errorf(checkOf(e), e.line.File,
 		fmt.Sprintf("add create=dir (create=file for a file) to the options, or create /%s in the rootfs", point),
 		"%s mounts %s onto /%s, which the container's rootfs lacks, and without create=dir LXC fails to start the container",
-		e.line.where(), e.source, point)
+		e.line.Where(), e.source, point)
 }
 
 // insideOf returns the container folder (or its rootfs, when that lives

@@ -1,4 +1,4 @@
-package verify
+package lxc
 
 import (
 	"fmt"
@@ -102,19 +102,21 @@ var (
 	legacyNet = regexp.MustCompile(`^lxc\.network(?:\.([0-9]+))?(?:\.(.+))?$`)
 )
 
-// checkKey adds a finding when LXC 4/5 would refuse the key of l.
-func checkKey(l configLine, fs *findings) {
+// checkKey tells whether LXC 4/5 would refuse the key of l, and why.
+func checkKey(l ConfigLine) (ConfigProblem, bool) {
 	key := l.Key
+	refuse := func(fix, format string, args ...any) (ConfigProblem, bool) {
+		return ConfigProblem{Kind: ProblemKey, File: l.File, Message: fmt.Sprintf(format, args...), Fix: fix}, true
+	}
 	if validKeys[key] || hasAnyPrefix(key, validPrefixes) {
-		return
+		return ConfigProblem{}, false
 	}
 	if m := netIndexed.FindStringSubmatch(key); m != nil {
 		if m[2] == "" || netSubkeys[m[2]] {
-			return
+			return ConfigProblem{}, false
 		}
-		fs.errorf(CheckKey, l.File, fmt.Sprintf("use a network key of lxc.container.conf(5): lxc.net.%s.type, .link, .flags, .name, .hwaddr, .ipv4.address, …", m[1]),
-			"%s: unknown key %s: LXC refuses the whole config", l.where(), key)
-		return
+		return refuse(fmt.Sprintf("use a network key of lxc.container.conf(5): lxc.net.%s.type, .link, .flags, .name, .hwaddr, .ipv4.address, …", m[1]),
+			"%s: unknown key %s: LXC refuses the whole config", l.Where(), key)
 	}
 	if modern, ok := legacyKeys[key]; ok {
 		fix := fmt.Sprintf("rename it to %s (lxc-update-config -c FILE does it)", modern)
@@ -124,8 +126,7 @@ func checkKey(l configLine, fs *findings) {
 		case key == "lxc.rootfs":
 			fix = fmt.Sprintf("write lxc.rootfs.path = dir:%s", l.Value)
 		}
-		fs.errorf(CheckKey, l.File, fix, "%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.where(), key)
-		return
+		return refuse(fix, "%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.Where(), key)
 	}
 	if m := legacyNet.FindStringSubmatch(key); m != nil {
 		index, sub := m[1], m[2]
@@ -136,18 +137,15 @@ func checkKey(l configLine, fs *findings) {
 		if sub != "" {
 			modern += "." + sub
 		}
-		fs.errorf(CheckKey, l.File,
-			fmt.Sprintf("rename it to %s, numbering each network from 0 (lxc-update-config -c FILE does it)", modern),
-			"%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.where(), key)
-		return
+		return refuse(fmt.Sprintf("rename it to %s, numbering each network from 0 (lxc-update-config -c FILE does it)", modern),
+			"%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.Where(), key)
 	}
 	if sub, ok := strings.CutPrefix(key, "lxc.limit."); ok {
-		fs.errorf(CheckKey, l.File, "rename it to lxc.prlimit."+sub,
-			"%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.where(), key)
-		return
+		return refuse("rename it to lxc.prlimit."+sub,
+			"%s: legacy key %s, removed in LXC 3.0: LXC refuses the whole config", l.Where(), key)
 	}
-	fs.errorf(CheckKey, l.File, "fix the spelling or delete the line (keys: lxc.container.conf(5))",
-		"%s: unknown key %s: LXC refuses the whole config", l.where(), key)
+	return refuse("fix the spelling or delete the line (keys: lxc.container.conf(5))",
+		"%s: unknown key %s: LXC refuses the whole config", l.Where(), key)
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {
