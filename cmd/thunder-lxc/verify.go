@@ -23,7 +23,9 @@ would stop a plugin's container from starting: on the device such a container
 fails silently (LXC skips a config it cannot parse, Thunder says "container not
 found").
 
-Without CALLSIGN it checks every plugin whose mode is "Container". It looks at:
+Without CALLSIGN it checks every plugin whose mode is "Container", and every
+plugin that has a container where Thunder looks for one (a plugin whose mode
+went back to "Local" is flagged: its container is never started). It looks at:
 where Thunder finds the container, the config's keys (legacy and unknown ones,
 also in included files), lxc.rootfs.path and lxc.include paths, lxc.seccomp.*
 against the target's liblxc, ThunderPlugin/WPEProcess on the container's PATH,
