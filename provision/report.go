@@ -12,7 +12,6 @@ import (
 
 // Report says what a run did (or, for a dry run, would do).
 type Report struct {
-	Command    string            `json:"command"`
 	Target     string            `json:"target"`
 	DryRun     bool              `json:"dryRun"`
 	Changed    bool              `json:"changed"`
@@ -56,15 +55,18 @@ type FileReport struct {
 
 func newReport(p *Plan) *Report {
 	r := &Report{
-		Command:    "provision",
-		Target:     p.root.Name(),
-		DryRun:     p.Request.DryRun,
-		Changed:    p.changes() && !p.Request.DryRun,
-		Layout:     p.Layout.Name,
-		DataPath:   p.Layout.DataPath,
-		Source:     p.Source,
+		Target:   p.root.Name(),
+		DryRun:   p.Request.DryRun,
+		Changed:  p.changes() && !p.Request.DryRun,
+		Layout:   p.Layout.Name,
+		DataPath: p.Layout.DataPath,
+		Source:   p.Source,
+		// Lists are [] rather than null in the JSON report, even when empty.
+		Containers: []ContainerReport{},
+		Files:      []FileReport{},
+		IDMap:      []string{},
+		Shares:     append([]*Share{}, p.Shares...),
 		Warnings:   append([]string{}, p.Warnings...),
-		Shares:     p.Shares,
 		ShiftedIDs: p.shifts(),
 	}
 	if p.mapped {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
@@ -29,7 +31,9 @@ each, then checks the kernel configuration the tree uses when it finds one.
 
 Exit status: 0 all required options present, 1 one missing (or the file is
 unreadable), 2 bad usage.`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: knownSubcommand,
+		// A mistyped check ("kernal") gets the right one suggested.
+		SuggestionsMinimumDistance: suggestionDistance,
 		RunE: func(*cobra.Command, []string) error {
 			return &usageError{errors.New("name the check: thunder-lxc check kernel [FILE] or thunder-lxc check buildroot [FILE]")}
 		},
@@ -39,7 +43,7 @@ unreadable), 2 bad usage.`,
 }
 
 type checkKernelOptions struct {
-	json    bool
+	out     jsonFlag
 	net     string
 	noIDMap bool
 	seccomp string
@@ -85,20 +89,15 @@ func newCheckKernelCmd() *cobra.Command {
 				Seccomp: o.seccomp != lxc.SeccompComment,
 			}
 			report := lxc.NewKernelReport(cfg, needs)
-			out := cmd.OutOrStdout()
-			if o.json {
-				if err := writeJSON(out, report); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(out, "kernel config %s (Linux %s)\n", report.Config, cfg.Version)
-				printKernelFindings(out, "", report.Options)
-			}
+			o.out.print(cmd, report, func(w io.Writer) {
+				fmt.Fprintf(w, "kernel config %s (Linux %s)\n", report.Config, cfg.Version)
+				printKernelFindings(w, "", report.Options)
+			})
 			return missingError("kernel config", report.Config, lxc.MissingRequired(report.Options), nil)
 		},
 	}
 	f := cmd.Flags()
-	addJSONFlag(cmd, &o.json)
+	o.out.add(cmd)
 	f.StringVar(&o.net, "net", "empty", "the container's lxc.net.0.type: "+strings.Join(netTypes, ", "))
 	f.BoolVar(&o.noIDMap, "no-idmap", false, "the container has no lxc.idmap (USER_NS becomes optional)")
 	f.StringVar(&o.seccomp, "seccomp", lxc.SeccompComment, "what happens to lxc.seccomp.profile: comment, keep or auto (keep and auto require SECCOMP_FILTER)")
@@ -106,7 +105,7 @@ func newCheckKernelCmd() *cobra.Command {
 }
 
 func newCheckBuildrootCmd() *cobra.Command {
-	var asJSON bool
+	var out jsonFlag
 	cmd := &cobra.Command{
 		Use:   "buildroot [FILE]",
 		Short: "Check a Buildroot .config (default ./.config) and the kernel it builds",
@@ -119,17 +118,13 @@ func newCheckBuildrootCmd() *cobra.Command {
 				path = args[0]
 			}
 			report, err := thunder.CheckBuildroot(path)
+			if path == "" && errors.Is(err, fs.ErrNotExist) {
+				return noBuildrootConfigHere()
+			}
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := writeJSON(out, report); err != nil {
-					return err
-				}
-			} else {
-				printBuildrootReport(out, report)
-			}
+			out.print(cmd, report, func(w io.Writer) { printBuildrootReport(w, report) })
 			var missing []lxc.KernelFinding
 			if report.Kernel != nil {
 				missing = lxc.MissingRequired(report.Kernel.Options)
@@ -143,8 +138,18 @@ func newCheckBuildrootCmd() *cobra.Command {
 			return missingError("buildroot config", report.Config, missing, brMissing)
 		},
 	}
-	addJSONFlag(cmd, &asJSON)
+	out.add(cmd)
 	return cmd
+}
+
+// noBuildrootConfigHere says where check buildroot without FILE must run.
+func noBuildrootConfigHere() error {
+	here, err := os.Getwd()
+	if err != nil {
+		here = "."
+	}
+	return fmt.Errorf("no .config in the current folder %s: run check buildroot in a Buildroot output folder "+
+		"(where make menuconfig writes .config: Buildroot's top folder, or the O= folder), or name the file: thunder-lxc check buildroot DIR/.config", here)
 }
 
 func mark(present bool) string {
@@ -203,5 +208,5 @@ func missingError(what, path string, kernel []lxc.KernelFinding, other []string)
 	if len(names) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s %q: %d required option(s) missing: %s", what, path, len(names), strings.Join(names, ", "))
+	return &problemsError{fmt.Errorf("%s %q: %d required option(s) missing: %s", what, path, len(names), strings.Join(names, ", "))}
 }

@@ -31,16 +31,23 @@ func testKernelConfig(t *testing.T, drop ...string) string {
 }
 
 // kernelJSON decodes the --json report, insisting on the stable shape:
-// exactly config, ok, options; each option exactly name, present,
-// required, why.
+// exactly schema, command, config, ok, options (and error, errorKind when
+// an option is missing); each option exactly name, present, required, why.
 func kernelJSON(t *testing.T, out string) lxc.KernelReport {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if keys := sortedKeys(raw); !slices.Equal(keys, []string{"config", "ok", "options"}) {
-		t.Fatalf("top-level keys %v", keys)
+	want := []string{"command", "config", "ok", "options", "schema"}
+	if _, failed := raw["error"]; failed {
+		want = []string{"command", "config", "error", "errorKind", "ok", "options", "schema"}
+	}
+	if keys := sortedKeys(raw); !slices.Equal(keys, want) {
+		t.Fatalf("top-level keys %v, want %v", keys, want)
+	}
+	if string(raw["command"]) != `"check kernel"` || string(raw["schema"]) != "1" {
+		t.Fatalf("command %s, schema %s", raw["command"], raw["schema"])
 	}
 	var options []map[string]json.RawMessage
 	if err := json.Unmarshal(raw["options"], &options); err != nil || len(options) == 0 {
@@ -165,8 +172,12 @@ func TestCheckKernelUsageExitsTwo(t *testing.T) {
 func TestCheckKernelUnreadableFile(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-config")
 	out, stderr, code := run(t, "check", "kernel", missing, "--json")
-	if code != 1 || out != "" {
-		t.Fatalf("exit %d, stdout %q", code, out)
+	var failure struct{ Error, ErrorKind string }
+	if err := json.Unmarshal([]byte(out), &failure); code != 1 || err != nil {
+		t.Fatalf("exit %d, stdout %q (%v): want 1 and a JSON report", code, out, err)
+	}
+	if !strings.Contains(failure.Error, missing) || failure.ErrorKind != "failed" {
+		t.Errorf("JSON error %+v: want the file named, kind failed", failure)
 	}
 	if strings.Count(stderr, "\n") != 1 || strings.Count(stderr, missing) != 1 || !strings.Contains(stderr, "no such file") {
 		t.Errorf("want one line naming the file once: %q", stderr)
@@ -277,5 +288,27 @@ func TestCheckBuildrootCommand(t *testing.T) {
 	missing := filepath.Join(top, "nope", ".config")
 	if _, stderr, code := run(t, "check", "buildroot", missing); code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, missing) {
 		t.Errorf("missing file: exit %d, %q", code, stderr)
+	}
+}
+
+// check buildroot without FILE where there is no .config says where to run
+// it, or to name the file.
+func TestCheckBuildrootOutsideABuildrootFolder(t *testing.T) {
+	here := t.TempDir()
+	t.Chdir(here)
+	_, errOut, code := run(t, "check", "buildroot")
+	for _, want := range []string{"no .config in the current folder " + here, "Buildroot output folder", "thunder-lxc check buildroot DIR/.config"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr %q lacks %q", errOut, want)
+		}
+	}
+	if code != 1 || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want 1 and one line", code, errOut)
+	}
+	// There, it reads ./.config.
+	brc := buildrootTree(t, testBuildrootConfig)
+	t.Chdir(filepath.Dir(brc))
+	if out, errOut, code := run(t, "check", "buildroot"); code != 0 || !strings.HasPrefix(out, "buildroot config .config (Thunder)") {
+		t.Errorf("in the Buildroot folder: exit %d, %q %q", code, out, errOut)
 	}
 }

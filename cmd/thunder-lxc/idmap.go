@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"slices"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
@@ -21,21 +21,19 @@ type idmapReport struct {
 }
 
 func newIDMapCmd() *cobra.Command {
-	req := lxc.DefaultIDMapRequest()
-	var keep []int
-	var asJSON bool
+	var ids idMapFlags
+	var out jsonFlag
 	cmd := &cobra.Command{
 		Use:   "idmap",
 		Short: "Print the lxc.idmap lines for a container",
 		Long: `Print the lxc.idmap lines that map container IDs 0..size-1 to host IDs
 base..base+size-1, except kept IDs, which map to themselves (a shared folder
 owned by host user 1000 stays owned by user 1000 in the container).`,
-		Example: `  thunder-lxc idmap --keep 1000
-  thunder-lxc idmap --base 200000 --keep-uid 1000 --keep-gid 44 --json`,
+		Example: `  thunder-lxc idmap --keep-id 1000
+  thunder-lxc idmap --idmap-base 200000 --keep-uid 1000 --keep-gid 44 --json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req.KeepUIDs = append(slices.Clone(keep), req.KeepUIDs...)
-			req.KeepGIDs = append(slices.Clone(keep), req.KeepGIDs...)
+			req := ids.request()
 			m, err := lxc.NewIDMap(req)
 			if err != nil {
 				return err
@@ -44,15 +42,6 @@ owned by host user 1000 stays owned by user 1000 in the container).`,
 			lines := make([]string, 0, len(m.UID)+len(m.GID))
 			for _, l := range m.Lines() {
 				lines = append(lines, "lxc.idmap = "+l)
-			}
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				for _, l := range lines {
-					if _, err := fmt.Fprintln(out, l); err != nil {
-						return err
-					}
-				}
-				return nil
 			}
 			uid, gid := m.HostRanges()
 			report := idmapReport{Request: req, IDMap: m, Lines: lines}
@@ -63,16 +52,16 @@ owned by host user 1000 stays owned by user 1000 in the container).`,
 			if report.SubGID, err = lxc.MissingGrants(nil, gid); err != nil {
 				return err
 			}
-			return writeJSON(out, report)
+			return out.print(cmd, report, func(w io.Writer) {
+				for _, l := range lines {
+					fmt.Fprintln(w, l)
+				}
+			})
 		},
 	}
-	flags := cmd.Flags()
-	flags.IntVar(&req.Base, "base", req.Base, "first host ID of the shifted range")
-	flags.IntVar(&req.Size, "size", req.Size, "how many container IDs are mapped (0..size-1)")
-	flags.IntSliceVar(&keep, "keep", nil, "container user and group ID mapped to the same host ID (repeatable)")
-	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "container user ID mapped to the same host ID (repeatable)")
-	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "container group ID mapped to the same host ID (repeatable)")
-	addJSONFlag(cmd, &asJSON)
+	ids.add(cmd)
+	cmd.Flags().SetNormalizeFunc(acceptOldIDMapFlagNames)
+	out.add(cmd)
 	return cmd
 }
 

@@ -13,11 +13,11 @@ func TestIDMapCommand(t *testing.T) {
 		want []string
 	}{
 		{nil, []string{"lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536"}},
-		{[]string{"--keep", "1000"}, []string{
+		{[]string{"--keep-id", "1000"}, []string{
 			"lxc.idmap = u 0 100000 1000", "lxc.idmap = u 1000 1000 1", "lxc.idmap = u 1001 101001 64535",
 			"lxc.idmap = g 0 100000 1000", "lxc.idmap = g 1000 1000 1", "lxc.idmap = g 1001 101001 64535",
 		}},
-		{[]string{"--base", "200000", "--size", "10", "--keep-uid", "9", "--keep-gid", "0,1", "--keep-gid", "1"}, []string{
+		{[]string{"--idmap-base", "200000", "--idmap-size", "10", "--keep-uid", "9", "--keep-gid", "0,1", "--keep-gid", "1"}, []string{
 			"lxc.idmap = u 0 200000 9", "lxc.idmap = u 9 9 1",
 			"lxc.idmap = g 0 0 2", "lxc.idmap = g 2 200002 8",
 		}},
@@ -34,7 +34,7 @@ func TestIDMapCommand(t *testing.T) {
 }
 
 func TestIDMapCommandJSON(t *testing.T) {
-	out, _, code := run(t, "idmap", "--keep", "1000", "--json")
+	out, _, code := run(t, "idmap", "--keep-id", "1000", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -61,16 +61,35 @@ func TestIDMapCommandJSON(t *testing.T) {
 	}
 }
 
+// idmap's first spellings --base, --size and --keep still work, as hidden
+// aliases of provision's --idmap-base, --idmap-size and --keep-id.
+func TestIDMapCommandOldFlagNames(t *testing.T) {
+	current, _, code := run(t, "idmap", "--idmap-base", "200000", "--idmap-size", "2000", "--keep-id", "1000", "--keep-id", "1001")
+	if code != 0 || !strings.Contains(current, "lxc.idmap = u 1000 1000 2") {
+		t.Fatalf("exit %d, output %q", code, current)
+	}
+	old, errOut, code := run(t, "idmap", "--base", "200000", "--size=2000", "--keep", "1000", "--keep-id", "1001")
+	if code != 0 || old != current {
+		t.Errorf("old names: exit %d %s\n got %q\nwant %q", code, errOut, old, current)
+	}
+	help, _, _ := run(t, "idmap", "--help")
+	for _, name := range []string{"--base", "--size", "--keep "} {
+		if strings.Contains(help, name) {
+			t.Errorf("help shows the old name %s:\n%s", name, help)
+		}
+	}
+}
+
 func TestIDMapCommandErrors(t *testing.T) {
 	tests := []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"--keep", "70000"}, 1, "kept uid 70000: outside the container's IDs 0-65535"},
-		{[]string{"--base", "1000", "--keep-gid", "1000"}, 1, "kept gid 1000: host ID 1000 is already used"},
-		{[]string{"--size", "0", "--base", "-1"}, 1, "id map size 0: must be at least 1 (the guide uses 65536); id map base -1"},
-		{[]string{"--keep", "x"}, 2, "invalid argument"},
+		{[]string{"--keep-id", "70000"}, 1, "kept uid 70000: outside the container's IDs 0-65535"},
+		{[]string{"--idmap-base", "1000", "--keep-gid", "1000"}, 1, "kept gid 1000: host ID 1000 is already used"},
+		{[]string{"--idmap-size", "0", "--idmap-base", "-1"}, 1, "id map size 0: must be at least 1 (the guide uses 65536); id map base -1"},
+		{[]string{"--keep-id", "x"}, 2, `invalid argument "x" for "--keep-id"`},
 		{[]string{"extra"}, 2, "unknown command"},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +37,12 @@ folder. Nothing is half-done: on any error the target is left as it was, and a
 second identical run changes nothing.`,
 		Example: `  sudo thunder-lxc provision OCDM --target /media/rootfs --rootfs output/images/rootfs.tar.gz
   thunder-lxc provision OCDM --target output/target --dry-run`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{errors.New("no callsign: name the plugin callsign(s) to containerize, e.g. thunder-lxc provision OCDM --target DIR")}
+			}
+			return nil
+		},
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			f.req.Callsigns = args
 			if err := f.ids.apply(cmd, &f.req); err != nil {
@@ -81,14 +86,7 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringVar(&req.Hostname, "hostname", "", "container host name, lxc.uts.name (default: the callsign)")
 	flags.StringArrayVar(&req.Env, "env", nil, "extra lxc.environment entry NAME (inherit) or NAME=VALUE (repeatable)")
 	flags.StringVar(&req.Net, "net", "empty", "container network: empty (loopback only), none (the device's) or veth:BRIDGE")
-	flags.BoolVar(&req.NoIDMap, "no-idmap", false, "leave the ID map out: a privileged container")
-	flags.IntVar(&req.IDMapBase, "idmap-base", lxc.DefaultIDMapBase, "first host ID that container ID 0 maps to")
-	flags.IntVar(&req.IDMapSize, "idmap-size", lxc.DefaultIDMapSize, "number of container IDs mapped")
-	flags.IntSliceVar(&ids.keepIDs, "keep-id", nil, "container ID whose uid and gid map to the same host ID, e.g. 1000 (repeatable)")
-	flags.IntSliceVar(&req.KeepUIDs, "keep-uid", nil, "like --keep-id for the user ID only (repeatable)")
-	flags.IntSliceVar(&req.KeepGIDs, "keep-gid", nil, "like --keep-id for the group ID only (repeatable)")
-	flags.BoolVar(&req.NoShiftIDs, "no-shift-ids", false, "keep the rootfs owned by the source's IDs (the guide's way; container root then sees its files as nobody)")
-	flags.BoolVar(&ids.shiftIDs, "shift-ids", true, "own the rootfs by the host IDs its container owners map to (default with an ID map)")
+	ids.add(cmd, req)
 	flags.StringArrayVar(&req.Shares, "share", nil, "share a device folder: HOST:CONTAINER[:ro|rw], e.g. /var/log/TestLogging:TestLogging (repeatable)")
 	flags.StringVar(&req.ShareMode, "share-mode", "7770", "octal mode of share folders the tool creates")
 	flags.StringVar(&req.Template, "template", "", "custom LXC config template file (Go text/template; default: the built-in one)")
@@ -96,24 +94,4 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringVar(&req.KernelConfig, "kernel-config", "", "the device kernel's .config (or config.gz, or Buildroot output folder), for --seccomp auto")
 	flags.BoolVar(&req.Force, "force", false, "replace existing containers")
 	flags.BoolVar(&req.DryRun, "dry-run", false, "print the plan and the diffs of edited files; write nothing")
-}
-
-// idFlags are the ID flags that are not plain Request fields.
-type idFlags struct {
-	keepIDs  []int
-	shiftIDs bool
-}
-
-// apply folds them into the request: --keep-id keeps both sides, and
-// --shift-ids=false means --no-shift-ids.
-func (f *idFlags) apply(cmd *cobra.Command, req *provision.Request) error {
-	req.KeepUIDs = append(req.KeepUIDs, f.keepIDs...)
-	req.KeepGIDs = append(req.KeepGIDs, f.keepIDs...)
-	if cmd.Flags().Changed("shift-ids") {
-		if cmd.Flags().Changed("no-shift-ids") {
-			return &usageError{fmt.Errorf("give --shift-ids or --no-shift-ids, not both")}
-		}
-		req.NoShiftIDs = !f.shiftIDs
-	}
-	return nil
 }

@@ -1,6 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -18,12 +24,18 @@ plugin's container folder, writes the LXC config, makes common.conf loadable and
 switches the plugin's mode to "Container".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// An unknown command is bad usage (exit 2), like an unknown flag.
-		Args: usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Args:          knownSubcommand,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// Without it cobra suggests only by prefix: "provisoin" got nothing.
+		SuggestionsMinimumDistance: suggestionDistance,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &usageError{err}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		// In "verfy --target DIR" the flag is unknown only because the
+		// command is: name the command, not the flag.
+		if args := cmd.Flags().Args(); cmd.HasSubCommands() && len(args) > 0 {
+			return knownSubcommand(cmd, args)
+		}
+		return &usageError{&badFlagsError{err}}
 	})
 	for _, newCmd := range subcommands {
 		root.AddCommand(newCmd())
@@ -32,11 +44,49 @@ switches the plugin's mode to "Container".`,
 	return root
 }
 
+// execute runs one command line and returns its exit status; the outcome
+// (report, error line) is written by printOutcome.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	var o outcome
+	cmd, err := root.ExecuteContextC(withOutcome(ctx, &o))
+	return exitCode(printOutcome(cmd, args, &o, err, stdout, stderr))
+}
+
+// exitCode maps an error to the documented exit status: 2 bad usage, 1 the rest.
+func exitCode(err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		return 2
+	}
+	return 1
+}
+
 // usageError marks a command-line mistake: exit status 2 instead of 1.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
+
+// badFlagsError is a usage error of flags that could not be parsed:
+// parsing stopped there, so flags after it (--json too) were never read.
+type badFlagsError struct{ err error }
+
+func (e *badFlagsError) Error() string { return e.err.Error() }
+func (e *badFlagsError) Unwrap() error { return e.err }
+
+// problemsError marks a command that did its job and found something
+// wrong, which its report lists: exit status 1.
+type problemsError struct{ err error }
+
+func (e *problemsError) Error() string { return e.err.Error() }
+func (e *problemsError) Unwrap() error { return e.err }
 
 // usageArgs wraps a cobra argument check so its failure is a usage error.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
@@ -46,4 +96,31 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// suggestionDistance is the most edits a mistyped command may be from the
+// one suggested: two catches a swapped pair of letters ("provisoin").
+const suggestionDistance = 2
+
+// knownSubcommand is the argument check of a command that only groups
+// subcommands: an argument is a mistyped subcommand, and cobra's
+// suggestions (by edit distance and prefix) name the one meant.
+func knownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("unknown command %q: see %s --help", args[0], cmd.CommandPath())
+	if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+		err = fmt.Errorf("unknown command %q: did you mean %s?", args[0],
+			strings.Join(quoteEach(suggestions), " or "))
+	}
+	return &usageError{err}
+}
+
+func quoteEach(words []string) []string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = fmt.Sprintf("%q", w)
+	}
+	return quoted
 }

@@ -2,23 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
-// run executes the command line args in-process and returns stdout, stderr
-// and the exit code main would use.
+// run executes the command line args in-process, as main does, and
+// returns stdout, stderr and the exit code.
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	root := newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
-		errOut.WriteString(err.Error() + "\n")
-		code = exitCode(err)
-	}
+	code = execute(context.Background(), args, &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 
@@ -36,9 +32,6 @@ func TestBadUsageExitsTwo(t *testing.T) {
 	if _, _, code := run(t, "version", "--no-such-flag"); code != 2 {
 		t.Fatalf("unknown flag: exit code %d, want 2", code)
 	}
-	if _, errOut, code := run(t, "provisoin"); code != 2 || !strings.Contains(errOut, "provisoin") {
-		t.Fatalf("unknown command: exit code %d, %q; want 2 naming it", code, errOut)
-	}
 	if _, _, code := run(t, "provision", "OCDM"); code != 2 {
 		t.Fatalf("provision without --target: exit code %d, want 2", code)
 	}
@@ -52,4 +45,51 @@ func TestCompletion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "thunder-lxc") {
 		t.Fatalf("completion bash: code %d", code)
 	}
+}
+
+// A mistyped command is named, with the command meant when one is close.
+func TestMistypedCommandSuggestsTheRightOne(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"provisoin"}, `unknown command "provisoin": did you mean "provision"?`},
+		{[]string{"verfy", "--target", "x"}, `unknown command "verfy": did you mean "verify"?`},
+		{[]string{"idmpa"}, `unknown command "idmpa": did you mean "idmap"?`},
+		{[]string{"check", "kernal"}, `unknown command "kernal": did you mean "kernel"?`},
+		{[]string{"check", "builroot"}, `unknown command "builroot": did you mean "buildroot"?`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate": see thunder-lxc --help`},
+	} {
+		_, errOut, code := run(t, c.args...)
+		if code != 2 || errOut != "thunder-lxc: "+c.want+"\n" {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// provision without a callsign says what to give, as a usage error.
+func TestProvisionWithoutCallsign(t *testing.T) {
+	_, errOut, code := run(t, "provision", "--target", t.TempDir())
+	want := "name the plugin callsign(s) to containerize, e.g. thunder-lxc provision OCDM --target DIR"
+	if code != 2 || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 2 and one line saying %q", code, errOut, want)
+	}
+}
+
+// No flag's help states its default twice, as "(default with an ID map)
+// (default true)" did: a usage that speaks of the default itself must not
+// get pflag's "(default ...)" appended too.
+func TestHelpStatesEachDefaultOnce(t *testing.T) {
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		for _, line := range strings.Split(cmd.LocalFlags().FlagUsages(), "\n") {
+			if strings.Count(line, "default") > 1 {
+				t.Errorf("%s: %s", cmd.CommandPath(), strings.TrimSpace(line))
+			}
+		}
+		for _, sub := range cmd.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd())
 }

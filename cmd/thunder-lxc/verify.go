@@ -13,7 +13,7 @@ func init() { subcommands = append(subcommands, newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
 	var opts verify.Options
-	var asJSON bool
+	var out jsonFlag
 	cmd := &cobra.Command{
 		Use:   "verify --target DIR [CALLSIGN...]",
 		Short: "Explain everything that would stop a plugin's container from starting on the device",
@@ -23,7 +23,9 @@ would stop a plugin's container from starting: on the device such a container
 fails silently (LXC skips a config it cannot parse, Thunder says "container not
 found").
 
-Without CALLSIGN it checks every plugin whose mode is "Container". It looks at:
+Without CALLSIGN it checks every plugin whose mode is "Container", and every
+plugin that has a container where Thunder looks for one (a plugin whose mode
+went back to "Local" is flagged: its container is never started). It looks at:
 where Thunder finds the container, the config's keys (legacy and unknown ones,
 also in included files), lxc.rootfs.path and lxc.include paths, lxc.seccomp.*
 against the target's liblxc, ThunderPlugin/WPEProcess on the container's PATH,
@@ -54,16 +56,9 @@ Exit status: 0 nothing would fail (notes may be printed), 1 something would
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := writeJSON(out, report); err != nil {
-					return err
-				}
-			} else {
-				report.WriteText(out)
-			}
+			out.print(cmd, report, report.WriteText)
 			if !report.OK {
-				return fmt.Errorf("target %q: %d problem(s) would stop a container from starting", opts.Target, report.Errors())
+				return &problemsError{fmt.Errorf("target %q: %d problem(s) would stop a container from starting", opts.Target, report.Errors())}
 			}
 			return nil
 		},
@@ -72,6 +67,6 @@ Exit status: 0 nothing would fail (notes may be printed), 1 something would
 	f.StringVar(&opts.Target, "target", "", "folder holding the device's root filesystem (required)")
 	f.StringVar(&opts.Layout, "layout", "auto", "Thunder path layout: auto, thunder (R5+) or wpeframework (R4)")
 	f.StringVar(&opts.KernelConfig, "kernel-config", "", "the device kernel's .config (or a kernel/Buildroot build folder) to check the options each container needs")
-	addJSONFlag(cmd, &asJSON)
+	out.add(cmd)
 	return cmd
 }

@@ -142,3 +142,39 @@ func TestVerifyIDShifting(t *testing.T) {
 		}
 	}
 }
+
+// verify without callsigns looks at a provisioned container whose plugin
+// is no longer in Container mode, and flags the mode: exit 1, not "nothing
+// to verify".
+func TestVerifyFlagsContainerOutOfContainerMode(t *testing.T) {
+	target := provisionedTarget(t)
+	plugin := filepath.Join(target, "etc/Thunder/plugins/OCDM.json")
+	data, err := os.ReadFile(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := strings.Replace(string(data), `"mode": "Container"`, `"mode": "Local"`, 1)
+	if local == string(data) {
+		t.Fatalf("provisioned plugin config has no Container mode:\n%s", data)
+	}
+	if err := os.WriteFile(plugin, []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, code := verifyReport(t, "--target", target)
+	if code != 1 || r.OK || len(r.Containers) != 1 || r.Containers[0].Callsign != "OCDM" {
+		t.Fatalf("exit %d, report %+v: want 1 and OCDM failing", code, r)
+	}
+	var errs []string
+	for _, f := range r.Containers[0].Findings {
+		if f.Severity == "error" {
+			errs = append(errs, f.Check+" "+f.File)
+		}
+	}
+	if strings.Join(errs, "; ") != "mode /etc/Thunder/plugins/OCDM.json" {
+		t.Errorf("errors %q: want the one mode error", errs)
+	}
+	out, _, _ := run(t, "verify", "--target", target)
+	if !strings.Contains(out, "the plugin's mode is Local, so Thunder does not start it in its container") {
+		t.Errorf("text output does not say the mode:\n%s", out)
+	}
+}

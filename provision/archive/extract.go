@@ -24,9 +24,14 @@ type ExtractOptions struct {
 
 // Stats counts what Extract created.
 type Stats struct {
-	Files, Dirs, Symlinks, Hardlinks, Devices, FIFOs int
+	Files     int `json:"files"`
+	Dirs      int `json:"dirs"`
+	Symlinks  int `json:"symlinks"`
+	Hardlinks int `json:"hardlinks"`
+	Devices   int `json:"devices"`
+	FIFOs     int `json:"fifos"`
 	// Bytes is the file content written.
-	Bytes int64
+	Bytes int64 `json:"bytes"`
 }
 
 var (

@@ -65,8 +65,8 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 	return loc
 }
 
-// checkMode: a named plugin that is not in Container mode runs outside the
-// container, whatever its container looks like.
+// checkMode: a plugin that is not in Container mode runs outside its
+// container, whatever the container looks like.
 func (t *target) checkMode(p pluginRef, fs *findings) {
 	mode, err := thunder.ReadMode(p.Plugin.Data)
 	if err != nil {
@@ -75,7 +75,7 @@ func (t *target) checkMode(p pluginRef, fs *findings) {
 	}
 	if mode.Mode != thunder.ModeContainer {
 		fs.errorf(CheckMode, p.Plugin.Path,
-			`set "configuration.root.mode" to "Container" (thunder-lxc provision does)`,
+			`set "configuration.root.mode" to "Container" (thunder-lxc provision does), or remove the plugin's container folder if it is meant to run outside one`,
 			"the plugin's mode is %s, so Thunder does not start it in its container", mode.Mode)
 	}
 }

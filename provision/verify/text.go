@@ -9,7 +9,7 @@ import (
 // one line per finding.
 func (r *Report) WriteText(w io.Writer) {
 	if len(r.Containers) == 0 {
-		fmt.Fprintf(w, "Target %s: no plugin is in Container mode, nothing to verify (name callsigns to check them anyway)\n", r.Target)
+		fmt.Fprintf(w, "Target %s: no plugin is in Container mode or has a container, nothing to verify (name callsigns to check them anyway)\n", r.Target)
 		return
 	}
 	for _, c := range r.Containers {

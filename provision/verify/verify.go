@@ -19,7 +19,7 @@ type Options struct {
 	// Target is the build-host folder holding the device's root filesystem.
 	Target string
 	// Callsigns limits the check to these plugins; empty means every plugin
-	// whose mode is Container.
+	// whose mode is Container or that has a container where Thunder looks.
 	Callsigns []string
 	// Layout is auto, thunder or wpeframework.
 	Layout string
@@ -76,11 +76,11 @@ func Run(opts Options) (*Report, error) {
 		}
 		kernel = &cfg
 	}
-	plugins, err := selectPlugins(root, layout, opts.Callsigns)
+	t := &target{root: root, layout: layout, kernel: kernel}
+	plugins, err := t.selectPlugins(opts.Callsigns)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{root: root, layout: layout, kernel: kernel}
 	report := &Report{Target: opts.Target, OK: true, Containers: []Container{}}
 	for _, p := range plugins {
 		c := t.verify(p)
