@@ -11,7 +11,6 @@ import (
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
-	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // ErrNeedsRoot is returned when provisioning would need root and the tool
@@ -214,11 +213,9 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, sr
 		}
 	}
 	if c.data.Arch == archPending {
-		info, err := lxc.DetectArch(rootfsRoot)
-		if err != nil {
-			return stats, fmt.Errorf("rootfs read from %s: %w: give --arch (linux32 or linux64)", p.Source.Path, err)
+		if c.data.Arch, err = detectArch(renamed{rootfsRoot, p.Source.Path}); err != nil {
+			return stats, err
 		}
-		c.data.Arch = info.LXCArch
 		if c.Config, err = p.template.Render(c.data); err != nil {
 			return stats, err
 		}

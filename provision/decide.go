@@ -2,8 +2,10 @@ package provision
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
@@ -46,9 +48,27 @@ func detectArchInFolder(dir string) (string, error) {
 		return "", err
 	}
 	defer root.Close()
+	return detectArch(root)
+}
+
+// detectArch reads lxc.arch from the ELF files of a rootfs.
+func detectArch(root inroot.FS) (string, error) {
 	info, err := lxc.DetectArch(root)
 	if err != nil {
 		return "", fieldErrorf("arch", "auto", "%w: set it to %s or %s", err, lxc.PersonalityLinux32, lxc.PersonalityLinux64)
 	}
 	return info.LXCArch, nil
 }
+
+// renamed is a root filesystem that messages call by another name: a
+// rootfs unpacked into a staging folder is the tarball it came from.
+type renamed struct {
+	root inroot.FS
+	name string
+}
+
+func (r renamed) Name() string                           { return r.name }
+func (r renamed) Lstat(name string) (fs.FileInfo, error) { return r.root.Lstat(name) }
+func (r renamed) Readlink(name string) (string, error)   { return r.root.Readlink(name) }
+func (r renamed) ReadFile(name string) ([]byte, error)   { return r.root.ReadFile(name) }
+func (r renamed) FS() fs.FS                              { return r.root.FS() }

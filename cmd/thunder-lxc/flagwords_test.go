@@ -77,7 +77,7 @@ func TestErrorsNameTheFlagOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := treetest.Mtree(t, target)
 			_, stderr, code := run(t, c.args...)
-			if code != c.code || stderr != c.want+"\n" {
+			if code != c.code || stderr != "thunder-lxc: "+c.want+"\n" {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and:\n%s", code, stderr, c.code, c.want)
 			}
 			if treetest.Mtree(t, target) != before {
