@@ -27,7 +27,7 @@ func (p *Plan) seccompDecision() (comment bool, why string, err error) {
 			return true, fmt.Sprintf("lxc.seccomp.profile commented out: the kernel config %s lacks CONFIG_SECCOMP_FILTER, so LXC could not load the profile (seccomp auto)", p.Request.KernelConfig), nil
 		}
 	}
-	lib, found, err := lxc.FindLibLXC(p.root)
+	lib, found, err := lxc.FindLibLXC(p.target)
 	if err != nil {
 		return false, "", &FieldError{Field: "seccomp", Value: lxc.SeccompAuto, Err: err}
 	}

@@ -3,7 +3,9 @@ package provision
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path"
@@ -39,8 +41,18 @@ type Plan struct {
 	Shares   []*Share
 	Warnings []string
 
-	root     *os.Root
-	session  *fakeroot.Session // the fakeroot or pseudo session, if any
+	// target is read while planning: the target folder, or the index of
+	// the tarball image reads; root is the target folder Apply changes.
+	target  inroot.FS
+	root    *os.Root
+	session *fakeroot.Session // the fakeroot or pseudo session, if any
+	// sourceFS reads the source's rootfs before it is copied: a folder, or
+	// a tarball's index; nil when a tarball is only read while unpacking.
+	sourceFS inroot.FS
+	// closers are closed with the plan.
+	closers []io.Closer
+	// image is set when the plan is image's, made against a tarball.
+	image    *ImagePlan
 	template *lxc.Template
 	// made is what this run and earlier ones created outside container
 	// folders (device paths), recorded in each container's state.
@@ -86,7 +98,14 @@ type Edit struct {
 func (e *Edit) Changed() bool { return !bytes.Equal(e.Old, e.New) }
 
 // Close releases the target; Apply does not need it called first.
-func (p *Plan) Close() error { return p.root.Close() }
+func (p *Plan) Close() error {
+	var errs []error
+	for _, c := range p.closers {
+		errs = append(errs, c.Close())
+	}
+	p.closers = nil
+	return errors.Join(errs...)
+}
 
 // BuildPlan reads the target and the source and works out the plan. It
 // writes nothing. Every refusal (invalid plugin JSON, existing container)
@@ -100,13 +119,13 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Request: req, root: root}
+	p := &Plan{Request: req, root: root, target: root, closers: []io.Closer{root}}
 	if p.session, err = fakeroot.Detect(ctx); err != nil {
-		root.Close()
+		p.Close()
 		return nil, err
 	}
 	if err := p.build(ctx); err != nil {
-		root.Close()
+		p.Close()
 		return nil, err
 	}
 	return p, nil
@@ -118,7 +137,7 @@ func (p *Plan) build(ctx context.Context) error {
 	if p.template, err = loadTemplate(req.Template); err != nil {
 		return err
 	}
-	if p.Layout, err = thunder.ResolveLayout(p.root, req.Layout); err != nil {
+	if p.Layout, err = thunder.ResolveLayout(p.target, req.Layout); err != nil {
 		return err
 	}
 	classes := map[string]string{}
@@ -152,11 +171,11 @@ func (p *Plan) build(ctx context.Context) error {
 	earlier := p.madeEarlier()
 	unstable := maps.Clone(earlier)
 	for _, e := range p.Edits {
-		if rel, err := inroot.Resolve(p.root, e.Path, true); err == nil {
+		if rel, err := inroot.Resolve(p.target, e.Path, true); err == nil {
 			unstable[rel] = true
 		}
 	}
-	if p.Source, err = openSource(ctx, req.Source, p.root.Name(), p.Layout.DataPath, unstable); err != nil {
+	if err := p.openSource(ctx, unstable); err != nil {
 		return err
 	}
 	for _, c := range p.Containers {
@@ -184,9 +203,9 @@ func (p *Plan) madeEarlier() map[string]bool {
 func (p *Plan) planMade(earlier map[string]bool) error {
 	made := earlier
 	add := func(devicePath string) error {
-		parts, err := missingParts(p.root, devicePath)
+		parts, err := missingParts(p.target, devicePath)
 		if err != nil {
-			return fmt.Errorf("look at %s: %w", inroot.Describe(p.root, devicePath), err)
+			return fmt.Errorf("look at %s: %w", inroot.Describe(p.target, devicePath), err)
 		}
 		for _, part := range parts {
 			made[part] = true
@@ -219,11 +238,11 @@ func (p *Plan) planMade(earlier map[string]bool) error {
 
 // planPlugin finds the plugin's config and plans its mode edit.
 func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
-	plugin, err := thunder.FindPlugin(p.root, p.Layout, callsign)
+	plugin, err := thunder.FindPlugin(p.target, p.Layout, callsign)
 	if err != nil {
 		return nil, nil, err
 	}
-	where := inroot.Describe(p.root, plugin.Path)
+	where := inroot.Describe(p.target, plugin.Path)
 	mode, err := thunder.ReadMode(plugin.Data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plugin config %s: %w: fix the file", where, err)
@@ -239,7 +258,7 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 		PreviousMode: mode,
 		Dir:          devicePath(p.Layout.DataPath, plugin.ClassName, "Container"),
 	}
-	c.state, c.hasState = readState(p.root, c.Dir)
+	c.state, c.hasState = readState(p.target, c.Dir)
 	why := fmt.Sprintf("%s: configuration.root.mode %s → Container", callsign, mode.Mode)
 	if mode.Mode == thunder.ModeContainer {
 		why = callsign + ": already in Container mode"
@@ -253,13 +272,13 @@ func (p *Plan) planCommonConf() error {
 	if p.Request.Seccomp == lxc.SeccompKeep {
 		return nil
 	}
-	data, err := inroot.ReadFile(p.root, lxc.CommonConfPath)
+	data, err := inroot.ReadFile(p.target, lxc.CommonConfPath)
 	if os.IsNotExist(err) {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("target has no %s: the container config includes it, so LXC must be installed in the image", lxc.CommonConfPath))
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", inroot.Describe(p.root, lxc.CommonConfPath), err)
+		return fmt.Errorf("read %s: %w", inroot.Describe(p.target, lxc.CommonConfPath), err)
 	}
 	comment, why, err := p.seccompDecision()
 	if err != nil || !comment {
@@ -296,8 +315,8 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 		switch {
 		case sameRootfs && state.Arch != "":
 			arch = state.Arch
-		case p.Source.Kind != SourceTarball:
-			detected, err := detectArchInFolder(p.Source.Path)
+		case p.sourceFS != nil:
+			detected, err := detectArch(renamed{p.sourceFS, p.Source.Path})
 			if err != nil {
 				return err
 			}
@@ -328,7 +347,7 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 	if c.Config, err = p.template.Render(c.data); err != nil {
 		return err
 	}
-	there, err := exists(p.root, c.Dir)
+	there, err := exists(p.target, c.Dir)
 	if err != nil {
 		return err
 	}
@@ -349,9 +368,9 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 	case req.Force:
 		c.Action = ActionReplace
 	case hasState:
-		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir), Changed: changed}}
+		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.target, c.Dir), Changed: changed}}
 	default:
-		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.root, c.Dir)}}
+		return &FieldError{Field: "force", Err: &ContainerExistsError{Dir: inroot.Describe(p.target, c.Dir)}}
 	}
 	return nil
 }
@@ -375,7 +394,7 @@ func (e *ContainerExistsError) Error() string {
 // configChange names the first line where the container's config on disk
 // differs from the one this run renders, or "" when they are equal.
 func (p *Plan) configChange(c *ContainerPlan) string {
-	data, err := inroot.ReadFile(p.root, path.Join(c.Dir, "config"))
+	data, err := inroot.ReadFile(p.target, path.Join(c.Dir, "config"))
 	if err != nil {
 		return "its config cannot be read (" + err.Error() + ")"
 	}

@@ -12,7 +12,9 @@ import (
 
 // Report says what a run did (or, for a dry run, would do).
 type Report struct {
-	Target     string            `json:"target"`
+	Target string `json:"target"`
+	// Output is image's output tarball ("-": standard output).
+	Output     string            `json:"output,omitempty"`
 	DryRun     bool              `json:"dryRun"`
 	Changed    bool              `json:"changed"`
 	Layout     string            `json:"layout"`
@@ -55,7 +57,7 @@ type FileReport struct {
 
 func newReport(p *Plan) *Report {
 	r := &Report{
-		Target:   p.root.Name(),
+		Target:   p.target.Name(),
 		DryRun:   p.Request.DryRun,
 		Changed:  p.changes() && !p.Request.DryRun,
 		Layout:   p.Layout.Name,
@@ -106,7 +108,11 @@ func (r *Report) WriteText(w io.Writer) {
 		verb = map[string]string{ActionCreate: "would create", ActionReplace: "would replace", ActionUnchanged: "unchanged"}
 		fmt.Fprintf(w, "Dry run: nothing was written.\n")
 	}
-	fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
+	if r.Output != "" {
+		fmt.Fprintf(w, "Image %s → %s (layout %s, data path %s)\n", r.Target, r.Output, r.Layout, r.DataPath)
+	} else {
+		fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
+	}
 	fmt.Fprintf(w, "Source: %s %s\n", r.Source.Kind, r.Source.Path)
 	for _, c := range r.Containers {
 		fmt.Fprintf(w, "  %s: container %s %s (class %s, lxc.arch %s)", c.Callsign, c.Dir, verb[c.Action], c.ClassName, c.Arch)
@@ -155,6 +161,10 @@ func (r *Report) WriteText(w io.Writer) {
 	case r.DryRun:
 	case r.Changed:
 		fmt.Fprintf(w, "Done in %.2fs.\n", r.Seconds)
+	case r.Output != "" && r.Output != r.Target:
+		fmt.Fprintf(w, "Nothing to change: the image is already provisioned; %s is a copy of it.\n", r.Output)
+	case r.Output != "":
+		fmt.Fprintln(w, "Nothing to change: the image is already provisioned.")
 	default:
 		fmt.Fprintln(w, "Nothing to change: the target is already provisioned.")
 	}

@@ -103,14 +103,14 @@ func (p *Plan) planShares(m lxc.IDMap, mapped bool) error {
 				return fieldErrorf("share", spec, "the host folder is inside the container folder %s: share a folder outside it", c.Dir)
 			}
 		}
-		info, err := inroot.Stat(p.root, s.Host)
+		info, err := inroot.Stat(p.target, s.Host)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			s.Create, s.Owner, s.mode = true, owner, mode
 		case err != nil:
 			return fieldErrorf("share", spec, "%w", err)
 		case !info.IsDir():
-			return fieldErrorf("share", spec, "%s is not a folder", inroot.Describe(p.root, s.Host))
+			return fieldErrorf("share", spec, "%s is not a folder", inroot.Describe(p.target, s.Host))
 		default:
 			uid, gid := inroot.Owner(info)
 			s.Owner, s.mode = lxc.Owner{UID: uid, GID: gid}, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)

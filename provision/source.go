@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 )
 
 // Source kinds.
@@ -46,6 +48,43 @@ const (
 // never copies a half-built container of a run in progress.
 const stagingPrefix = ".thunder-lxc-"
 
+// openSource opens the plan's source; the rootfs it holds becomes readable
+// (sourceFS) when it is a folder, or a tarball indexed for a dry run.
+func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
+	dataPath, err := inroot.Resolve(p.target, p.Layout.DataPath, true)
+	if err != nil {
+		return fmt.Errorf("data path %s: %w", inroot.Describe(p.target, p.Layout.DataPath), err)
+	}
+	if p.image != nil && p.Request.Source == "" {
+		p.Source = p.image.selfSource(dataPath, unstable)
+		p.sourceFS = p.image.index
+		return nil
+	}
+	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), dataPath, unstable); err != nil {
+		return err
+	}
+	switch p.Source.Kind {
+	case SourceTarget:
+		p.sourceFS = p.target
+	case SourceDir:
+		root, err := os.OpenRoot(p.Source.Path)
+		if err != nil {
+			return fmt.Errorf("open rootfs folder %q: %w", p.Source.Path, err)
+		}
+		p.closers = append(p.closers, root)
+		p.sourceFS = root
+	case SourceTarball:
+		if p.image != nil || p.Request.DryRun && p.Request.Arch == "auto" {
+			// The real run reads the arch after unpacking; a dry run must
+			// show the same config, so it reads the tarball once.
+			if p.sourceFS, err = indexTarball(ctx, p.Source.Path, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // openSource classifies src (empty: the target) and fingerprints it.
 // unstable names the target's paths (local) that the tool itself changes:
 // the files this run edits and what earlier runs created (a container's
@@ -55,7 +94,7 @@ const stagingPrefix = ".thunder-lxc-"
 func openSource(ctx context.Context, src, target, dataPath string, unstable map[string]bool) (Source, error) {
 	if src == "" {
 		s := Source{Kind: SourceTarget, Path: target}
-		s.skip = folderSkip(target, strings.TrimPrefix(dataPath, "/"))
+		s.skip = folderSkip(target, dataPath)
 		return s, s.fingerprintDir(ctx, unstable)
 	}
 	info, err := os.Stat(src)
@@ -91,13 +130,13 @@ func folderSkip(top, dataPath string) func(string, fs.FileInfo) skipKind {
 		topDev = st.Sys().(*syscall.Stat_t).Dev
 	}
 	return func(rel string, info fs.FileInfo) skipKind {
-		if strings.HasPrefix(path.Base(rel), stagingPrefix) {
+		if isStaging(rel) {
 			return skipPath
 		}
 		if !info.IsDir() {
 			return copyPath
 		}
-		if dataPath != "" && path.Base(rel) == "Container" && strings.HasPrefix(rel, dataPath+"/") {
+		if isContainerFolder(rel, dataPath) {
 			return skipPath
 		}
 		switch rel {
@@ -162,4 +201,15 @@ func (s *Source) fingerprintDir(ctx context.Context, unstable map[string]bool) e
 func hash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// isStaging tells whether the local path rel is a staging folder of the
+// tool (or in one): never part of a source.
+func isStaging(rel string) bool { return strings.HasPrefix(path.Base(rel), stagingPrefix) }
+
+// isContainerFolder tells whether the local path rel is a container folder
+// under the data path (local, resolved; "" for none): a folder source
+// never copies one, so containers never nest.
+func isContainerFolder(rel, dataPath string) bool {
+	return dataPath != "" && dataPath != "." && path.Base(rel) == "Container" && strings.HasPrefix(rel, dataPath+"/")
 }

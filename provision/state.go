@@ -73,9 +73,11 @@ func (s Shaping) differences(was *Shaping, sourceKind string) []string {
 	if was.Source != s.Source {
 		switch sourceKind {
 		case SourceTarget:
-			out = append(out, "files of the target (the source) were added, removed or changed since")
+			out = append(out, "files of the target (the source) were added, removed or changed")
+		case SourceImage:
+			out = append(out, "entries of the image (the source) were added, removed or changed")
 		default:
-			out = append(out, "the source changed since (another file, or its size or time)")
+			out = append(out, "the source changed (another file, or a file's size or time)")
 		}
 	}
 	if was.ShiftedIDs != s.ShiftedIDs {

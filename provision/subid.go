@@ -11,7 +11,7 @@ import (
 // the target's /etc/subuid and /etc/subgid, for each of shadow's helpers the
 // target has (verify checks the same files the same way).
 func (p *Plan) planSubIDGrants(m lxc.IDMap) error {
-	files, err := lxc.SubIDGrants(p.root, m)
+	files, err := lxc.SubIDGrants(p.target, m)
 	if err != nil {
 		return fmt.Errorf("%w: fix the line", err)
 	}

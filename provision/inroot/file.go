@@ -1,6 +1,7 @@
 package inroot
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -121,8 +122,11 @@ func MkdirTemp(root *os.Root, dir, prefix string, perm fs.FileMode) (string, err
 
 // Owner returns the numeric owner of a file, or -1, -1 when unknown.
 func Owner(info fs.FileInfo) (uid, gid int) {
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return int(st.Uid), int(st.Gid)
+	switch sys := info.Sys().(type) {
+	case *syscall.Stat_t:
+		return int(sys.Uid), int(sys.Gid)
+	case *tar.Header: // a tarball's index
+		return sys.Uid, sys.Gid
 	}
 	return -1, -1
 }
