@@ -238,7 +238,9 @@ func built(t *testing.T) string {
 	t.Helper()
 	configured(t)
 	treetest.NeedTool(t, "rsync", "rsync") // the local site method copies the source with it
-	treetest.NeedTool(t, "go", "golang")
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go command on PATH: the system Go stands in for Buildroot's host-go")
+	}
 	hostDir, err := buildOnce()
 	if err != nil {
 		t.Fatal(err)
