@@ -1,6 +1,6 @@
 module github.com/thunder-lxc/thunder-lxc
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/hashicorp/go-multierror v1.1.1
