@@ -49,9 +49,9 @@ type ImagePlan struct {
 	// clamp, when set (SOURCE_DATE_EPOCH), limits the times of the
 	// entries copied into containers.
 	clamp time.Time
-	// srcIndex reads a --rootfs tarball source.
-	srcIndex *archive.Index
 	spool    string
+	// own are the input's folders a container made from it leaves out.
+	own ownFolders
 }
 
 // BuildImagePlan reads the input tarball once into an index (headers, and

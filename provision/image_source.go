@@ -16,11 +16,11 @@ import (
 // fingerprint covers what would be copied, like a folder's: names, types,
 // modes, owners, sizes and times, not the content; the paths the tool
 // itself changes (unstable) are left out.
-func (ip *ImagePlan) selfSource(dataPath string, unstable map[string]bool) Source {
+func (ip *ImagePlan) selfSource(own ownFolders, unstable map[string]bool) Source {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", SourceImage)
 	ip.index.Walk(func(name string, hdr *tar.Header) {
-		if name == "." || unstable[name] || !ip.copies(name, dataPath) {
+		if name == "." || unstable[name] || leftOut(name, own) {
 			return
 		}
 		size, mtime := hdr.Size, hdr.ModTime.UnixNano()
@@ -33,15 +33,15 @@ func (ip *ImagePlan) selfSource(dataPath string, unstable map[string]bool) Sourc
 	return Source{Kind: SourceImage, Path: ip.index.Name(), Fingerprint: hex.EncodeToString(h.Sum(nil))}
 }
 
-// copies tells whether the input's entry name goes into a container made
-// from the input itself: not when it is in a container or staging folder.
-func (ip *ImagePlan) copies(name, dataPath string) bool {
+// leftOut tells whether an entry of a tarball with the local name is left
+// out of a container made from it: when it is in one of own's folders.
+func leftOut(name string, own ownFolders) bool {
 	for n := name; n != "." && n != "/"; n = path.Dir(n) {
-		if isStaging(n) || isContainerFolder(n, dataPath) {
-			return false
+		if own.leavesOut(n) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // buildClock reads SOURCE_DATE_EPOCH: the time of what a run adds or

@@ -226,11 +226,7 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 	}
 	file := ip.in
 	if ip.Source.Kind == SourceImage {
-		dataPath, err := inroot.Resolve(ip.index, ip.Layout.DataPath, true)
-		if err != nil {
-			return archive.Stats{}, err
-		}
-		opts.Skip = func(name string) bool { return isStaging(name) || isContainerFolder(name, dataPath) }
+		opts.Skip = ip.own.leavesOut
 	} else {
 		file = ip.Source.Path
 	}

@@ -55,12 +55,19 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 	if err != nil {
 		return fmt.Errorf("data path %s: %w", inroot.Describe(p.target, p.Layout.DataPath), err)
 	}
+	own := ownFolders{dataPath: dataPath, shares: map[string]bool{}}
+	for _, s := range p.Shares {
+		if resolved, err := inroot.Resolve(p.target, s.Host, true); err == nil {
+			own.shares[resolved] = true
+		}
+	}
 	if p.image != nil && p.Request.Source == "" {
-		p.Source = p.image.selfSource(dataPath, unstable)
+		p.image.own = own
+		p.Source = p.image.selfSource(own, unstable)
 		p.sourceFS = p.image.index
 		return nil
 	}
-	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), dataPath, unstable); err != nil {
+	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), own, unstable); err != nil {
 		return err
 	}
 	switch p.Source.Kind {
@@ -91,10 +98,10 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 // parent folders, share folders). When the target is its own source they
 // are copied but left out of the fingerprint, or the first run's own
 // changes would make the second run differ.
-func openSource(ctx context.Context, src, target, dataPath string, unstable map[string]bool) (Source, error) {
+func openSource(ctx context.Context, src, target string, own ownFolders, unstable map[string]bool) (Source, error) {
 	if src == "" {
 		s := Source{Kind: SourceTarget, Path: target}
-		s.skip = folderSkip(target, dataPath)
+		s.skip = folderSkip(target, own)
 		return s, s.fingerprintDir(ctx, unstable)
 	}
 	info, err := os.Stat(src)
@@ -107,7 +114,7 @@ func openSource(ctx context.Context, src, target, dataPath string, unstable map[
 	}
 	if info.IsDir() {
 		s := Source{Kind: SourceDir, Path: abs}
-		s.skip = folderSkip(abs, "")
+		s.skip = folderSkip(abs, ownFolders{})
 		return s, s.fingerprintDir(ctx, nil)
 	}
 	if !info.Mode().IsRegular() {
@@ -118,26 +125,22 @@ func openSource(ctx context.Context, src, target, dataPath string, unstable map[
 	return Source{Kind: SourceTarball, Path: abs, Fingerprint: hash(fp)}, nil
 }
 
-// folderSkip returns the skip rule of a folder source: container folders
-// under the data path never nest into a new container; the tool's staging
-// folders are not copied; and the contents of /proc, /sys and /dev are left
-// out when a live filesystem is mounted there (a running system or an SD
-// card's host), while a plain rootfs's /dev (device nodes made at image
+// folderSkip returns the skip rule of a folder source: the tool's own
+// folders are left out (own); and the contents of /proc, /sys and /dev are
+// left out when a live filesystem is mounted there (a running system or an
+// SD card's host), while a plain rootfs's /dev (device nodes made at image
 // build time) is copied.
-func folderSkip(top, dataPath string) func(string, fs.FileInfo) skipKind {
+func folderSkip(top string, own ownFolders) func(string, fs.FileInfo) skipKind {
 	var topDev uint64
 	if st, err := os.Lstat(top); err == nil {
 		topDev = st.Sys().(*syscall.Stat_t).Dev
 	}
 	return func(rel string, info fs.FileInfo) skipKind {
-		if isStaging(rel) {
+		if own.leavesOut(rel) {
 			return skipPath
 		}
 		if !info.IsDir() {
 			return copyPath
-		}
-		if isContainerFolder(rel, dataPath) {
-			return skipPath
 		}
 		switch rel {
 		case "proc", "sys", "dev":
@@ -203,13 +206,17 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// isStaging tells whether the local path rel is a staging folder of the
-// tool (or in one): never part of a source.
-func isStaging(rel string) bool { return strings.HasPrefix(path.Base(rel), stagingPrefix) }
+// ownFolders are the folders of a target (local, resolved paths) that a
+// container made from that target leaves out: its container folders under
+// the data path (so containers never nest), the tool's staging folders, and
+// the share folders, which are the device's side of a bind mount.
+type ownFolders struct {
+	dataPath string // "" when the source is not a target
+	shares   map[string]bool
+}
 
-// isContainerFolder tells whether the local path rel is a container folder
-// under the data path (local, resolved; "" for none): a folder source
-// never copies one, so containers never nest.
-func isContainerFolder(rel, dataPath string) bool {
-	return dataPath != "" && dataPath != "." && path.Base(rel) == "Container" && strings.HasPrefix(rel, dataPath+"/")
+// leavesOut tells whether the local path rel is one of them.
+func (o ownFolders) leavesOut(rel string) bool {
+	return strings.HasPrefix(path.Base(rel), stagingPrefix) || o.shares[rel] ||
+		o.dataPath != "" && o.dataPath != "." && path.Base(rel) == "Container" && strings.HasPrefix(rel, o.dataPath+"/")
 }
