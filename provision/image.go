@@ -49,7 +49,7 @@ type ImagePlan struct {
 	// clamp, when set (SOURCE_DATE_EPOCH), limits the times of the
 	// entries copied into containers.
 	clamp time.Time
-	spool    string
+	spool string
 	// own are the input's folders a container made from it leaves out.
 	own ownFolders
 }
