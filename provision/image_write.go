@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -57,7 +58,12 @@ func (ip *ImagePlan) write(ctx context.Context, out io.Writer, report *Report) e
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(cw)
+	// A plain tar into a file: content can be copied file to file.
+	file, _ := out.(*imageOutput).Writer.(*os.File)
+	if ip.format != archive.FormatTar {
+		file = nil
+	}
+	tw := archive.NewTarOut(cw, file)
 	w := &imageWriter{ip: ip, tw: tw}
 	if err := w.copyInput(ctx); err != nil {
 		return err
@@ -95,7 +101,7 @@ func (ip *ImagePlan) write(ctx context.Context, out io.Writer, report *Report) e
 // imageWriter writes entries into the output tarball.
 type imageWriter struct {
 	ip *ImagePlan
-	tw *tar.Writer
+	tw *archive.TarOut
 }
 
 // copyInput copies the input's entries: edited files get their new content
@@ -122,20 +128,18 @@ func (w *imageWriter) copyInput(ctx context.Context) error {
 			replaced = append(replaced, resolved)
 		}
 	}
-	r, _, err := archive.OpenTarball(w.ip.in)
+	in, err := archive.OpenTarInput(w.ip.in)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	tr := tar.NewReader(r)
-	buf := make([]byte, 256<<10)
+	defer in.Close()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hdr, err := tr.Next()
+		hdr, err := in.Next()
 		if err == io.EOF {
-			return nil
+			return w.tw.Flush() // before the input is closed
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", w.ip.index.Name(), err)
@@ -148,25 +152,34 @@ func (w *imageWriter) copyInput(ctx context.Context) error {
 			edited := *hdr
 			edited.Size, edited.ModTime = int64(len(e.New)), w.ip.clock
 			edited.AccessTime, edited.ChangeTime = time.Time{}, time.Time{}
-			edited.PAXRecords = withoutTimesAndSize(hdr.PAXRecords)
+			edited.PAXRecords, edited.Xattrs = withoutTimesAndSize(hdr.PAXRecords), nil
 			if err := w.write(&edited, e.New); err != nil {
 				return err
 			}
 			continue
 		}
-		// Written back as read, in the format it was read in (PAX keeps
-		// nanosecond times, which the writer drops in any other), or in
-		// PAX when that format cannot hold it.
-		if err := w.tw.WriteHeader(hdr); err != nil {
-			hdr.Format = tar.FormatPAX
-			if err := w.tw.WriteHeader(hdr); err != nil {
-				return fmt.Errorf("copy entry %q: %w", hdr.Name, err)
-			}
-		}
-		if _, err := io.CopyBuffer(w.tw, tr, buf); err != nil {
+		if err := w.copyEntry(in, hdr); err != nil {
 			return fmt.Errorf("copy entry %q: %w", hdr.Name, err)
 		}
 	}
+}
+
+// copyEntry writes an input entry as it is: its very blocks when the input
+// is a plain tar file (consecutive ones copied together), else written again in the format it was read in
+// (PAX keeps nanosecond times, which other formats drop), or in PAX when
+// that format cannot hold it.
+func (w *imageWriter) copyEntry(in *archive.TarInput, hdr *tar.Header) error {
+	if f, off, n, ok := in.Raw(); ok {
+		return w.tw.RawRange(f, off, n)
+	}
+	if err := w.tw.WriteHeader(hdr); err != nil {
+		hdr.Format = tar.FormatPAX
+		if err := w.tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+	}
+	_, err := io.Copy(w.tw, in.Body())
+	return err
 }
 
 // under tells whether name is one of the folders or inside one.
@@ -230,19 +243,18 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 	} else {
 		file = ip.Source.Path
 	}
-	r, _, err := archive.OpenTarball(file)
+	in, err := archive.OpenTarInput(file)
 	if err != nil {
 		return archive.Stats{}, err
 	}
-	defer r.Close()
+	defer in.Close()
 	copier := archive.NewEntryCopier(w.tw, opts)
-	tr := tar.NewReader(r)
 	first := true
 	for {
 		if err := ctx.Err(); err != nil {
 			return copier.Stats, err
 		}
-		hdr, err := tr.Next()
+		hdr, err := in.Next()
 		if err == io.EOF {
 			break
 		}
@@ -257,7 +269,7 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 			}
 		}
 		first = false
-		if err := copier.Copy(ctx, hdr, tr); err != nil {
+		if err := copier.CopyInput(ctx, in); err != nil {
 			return copier.Stats, &archive.EntryError{Name: hdr.Name, Err: err}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ type RewriteOptions struct {
 // dropped when shifted (the host's user names mean nothing for shifted
 // IDs), everything else kept: modes with setuid/setgid/sticky, devices,
 // FIFOs, symlinks as written, hardlinks, xattrs, times. tw is not closed.
-func Rewrite(ctx context.Context, r io.Reader, tw *tar.Writer, opts RewriteOptions) (Stats, error) {
+func Rewrite(ctx context.Context, r io.Reader, tw EntryWriter, opts RewriteOptions) (Stats, error) {
 	c := NewEntryCopier(tw, opts)
 	tr := tar.NewReader(bufio.NewReaderSize(r, 64<<10))
 	for {
@@ -60,7 +61,7 @@ func Rewrite(ctx context.Context, r io.Reader, tw *tar.Writer, opts RewriteOptio
 // EntryCopier writes entries of one stream into another with Rewrite's
 // rules; Stats counts what it wrote.
 type EntryCopier struct {
-	tw      *tar.Writer
+	tw      EntryWriter
 	opts    RewriteOptions
 	buf     []byte
 	skipped []string // folders left out, whose members go too
@@ -69,7 +70,7 @@ type EntryCopier struct {
 }
 
 // NewEntryCopier returns a copier writing into tw.
-func NewEntryCopier(tw *tar.Writer, opts RewriteOptions) *EntryCopier {
+func NewEntryCopier(tw EntryWriter, opts RewriteOptions) *EntryCopier {
 	opts.Prefix = strings.Trim(path.Clean("/"+opts.Prefix), "/")
 	return &EntryCopier{tw: tw, opts: opts, buf: make([]byte, copyBufferSize)}
 }
@@ -77,6 +78,20 @@ func NewEntryCopier(tw *tar.Writer, opts RewriteOptions) *EntryCopier {
 // Copy writes one entry (its content read from body) with the copier's
 // rules, or leaves it out.
 func (c *EntryCopier) Copy(ctx context.Context, hdr *tar.Header, body io.Reader) error {
+	return c.copy(ctx, hdr, body, nil, 0)
+}
+
+// CopyInput is Copy of the current entry of in; into a TarOut, content
+// that lies in a plain tar file is copied as a file range.
+func (c *EntryCopier) CopyInput(ctx context.Context, in *TarInput) error {
+	f, off, ok := in.BodyRange()
+	if _, ranges := c.tw.(*TarOut); !ok || !ranges {
+		f = nil
+	}
+	return c.copy(ctx, in.hdr, in.Body(), f, off)
+}
+
+func (c *EntryCopier) copy(ctx context.Context, hdr *tar.Header, body io.Reader, src *os.File, off int64) error {
 	c.entries++
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader, typeGNUVolHeader:
@@ -136,6 +151,13 @@ func (c *EntryCopier) Copy(ctx context.Context, hdr *tar.Header, body io.Reader)
 	}
 	if out.Typeflag != tar.TypeReg {
 		return nil
+	}
+	if src != nil {
+		c.Stats.Bytes += out.Size
+		if c.opts.Progress != nil {
+			c.opts.Progress(c.Stats.Bytes)
+		}
+		return c.tw.(*TarOut).CopyRange(src, off, out.Size)
 	}
 	return c.copyBody(ctx, body, out.Size)
 }
