@@ -142,7 +142,9 @@ func BenchmarkImageVersusCp(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		imageOut, cpOut := filepath.Join(work, fmt.Sprintf("image-%d.tar", i)), filepath.Join(work, fmt.Sprintf("cp-%d.tar", i))
-		runImage := func() measured { return measure(b, bin, "image", in, "-o", imageOut, "OCDM", "--arch", "linux64", "--progress", "never") }
+		runImage := func() measured {
+			return measure(b, bin, "image", in, "-o", imageOut, "OCDM", "--arch", "linux64", "--progress", "never")
+		}
 		runCp := func() measured { return measure(b, "cp", in, cpOut) }
 		var m, c measured
 		if i%2 == 0 {
