@@ -118,15 +118,9 @@ func TestEndToEndSocketPermissions(t *testing.T) {
 		"--keep-id", "1000", "--share", socketShare+":run/sockets", "--share-mode", "0755")
 	grantFor(t, report)
 	share := report.Shares[0]
-	client := filepath.Join(t.TempDir(), "bin")
-	os.MkdirAll(client, 0o755)
-	lxctest.BuildUnixConnect(t, filepath.Join(client, "unixconnect"))
 	// The client goes into the container's rootfs; it is a static program.
 	rootfs := filepath.Join(target, strings.TrimPrefix(report.Containers[0].Dir, "/"), "rootfs")
-	data, _ := os.ReadFile(filepath.Join(client, "unixconnect"))
-	if err := os.WriteFile(filepath.Join(rootfs, "bin/unixconnect"), data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	lxctest.BuildUnixConnect(t, filepath.Join(rootfs, "bin/unixconnect"))
 
 	sock := filepath.Join(target, socketShare, "thunder.sock")
 	ln, err := net.Listen("unix", sock)

@@ -23,7 +23,9 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 		if err != nil || !strings.Contains(string(data), old) {
 			t.Fatalf("config %s lacks %q (%v)", p, old, err)
 		}
-		os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name     string
@@ -50,7 +52,9 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 		// such a share; remove deletes it), and the message says so.
 		{name: "share inside the container folder", verdict: "share: LXC starts the container, but", starts: true, mounted: true,
 			brk: func(t *testing.T, target string) {
-				os.Mkdir(filepath.Join(target, dir, "data"), 0o755)
+				if err := os.Mkdir(filepath.Join(target, dir, "data"), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				editConfig(t, target, entry, strings.Replace(entry, testShare+" ", dir+"/data ", 1))
 			}},
 	}

@@ -125,7 +125,7 @@ func (r Result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
 }
 
-// BuildUnixConnect builds the static unixconnect program into dir/name, for
+// BuildUnixConnect builds the static unixconnect program to the file out, for
 // use inside a container.
 func BuildUnixConnect(t testing.TB, out string) {
 	t.Helper()
