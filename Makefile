@@ -12,12 +12,13 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thunder-lxc
 
 # The whole suite; a test that needs root, LXC or an input that could not be
-# had says so when it skips.
+# had says so when it skips. It fails, too, when the tests leave the build
+# host changed (so that a second run can pass).
 test: test-deps
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) test -race -count=1 ./...
+	./scripts/host-unchanged.sh $(GO) test -race -count=1 ./...
 
 # What the tests need, listed in scripts/test-packages: installed when run as
 # root, named otherwise; quick when all of it is here.
