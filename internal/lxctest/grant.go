@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
@@ -48,7 +49,7 @@ func GrantRoot(t testing.TB, m lxc.IDMap) {
 
 // showGrants makes v show each of subIDFiles as the host's file plus the
 // lines granting root what the test asked for and the host's file lacks.
-func showGrants(t testing.TB, v *privateView) {
+func showGrants(t testing.TB, v *hostview.View) {
 	t.Helper()
 	grantMu.Lock()
 	need := grants[t]
@@ -72,7 +73,7 @@ func showGrants(t testing.TB, v *privateView) {
 		if err := os.WriteFile(shown, lxc.AddGrants(content, missing), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		v.bindFile(shown, file)
+		v.BindFile(shown, file)
 		t.Logf("the container's mount namespace shows %s with root also granted %s", file, strings.Join(missing, ", "))
 	}
 }

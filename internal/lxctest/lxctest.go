@@ -2,7 +2,7 @@
 // the build host, for end-to-end tests. The target's data path is made to
 // appear at its device path in a private mount namespace, so the config's
 // device paths work unchanged, and nothing the containers or LXC write
-// reaches the host (see privateView).
+// reaches the host (see hostview).
 package lxctest
 
 import (
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 )
 
@@ -57,10 +58,10 @@ func Execute(t testing.TB, target string, binds []string, containerDir string, e
 // (lxc-execute -u/-g); -1 keeps root.
 func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
 	t.Helper()
-	view := newPrivateView(t)
-	view.tmpfs("/run/lxc") // LXC's lock files
+	view := hostview.New(t)
+	view.Tmpfs(hostview.LXCRunDir)
 	for _, dir := range binds {
-		view.bind(filepath.Join(target, dir), dir)
+		view.Bind(filepath.Join(target, dir), dir)
 	}
 	showGrants(t, view)
 	args := []string{"lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
@@ -68,7 +69,7 @@ func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, contai
 	if uid >= 0 {
 		args = append(args, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid))
 	}
-	c, started := view.command(append(append(args, "--"), cmd...)...)
+	c, started := view.Command(append(append(args, "--"), cmd...)...)
 	c.Env = env
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
@@ -85,29 +86,6 @@ func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, contai
 		t.Fatalf("start lxc-execute: %v", err)
 	}
 	return res
-}
-
-// RunTool runs the LXC tool name (lxc-info, ...) and returns its combined
-// output and error, keeping the lock files LXC makes for every container it
-// looks at off the build host: as root in a private mount namespace whose
-// /run/lxc is a tmpfs, otherwise with its runtime folder (XDG_RUNTIME_DIR)
-// in the test's temporary folder.
-func RunTool(t testing.TB, name string, args ...string) (string, error) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		c := exec.Command(name, args...)
-		c.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+t.TempDir())
-		out, err := c.CombinedOutput()
-		return string(out), err
-	}
-	view := newPrivateView(t)
-	view.tmpfs("/run/lxc")
-	c, started := view.command(append([]string{name}, args...)...)
-	out, err := c.CombinedOutput()
-	if !started() {
-		t.Fatalf("prepare the mount namespace for %s: %v\n%s", name, err, out)
-	}
-	return string(out), err
 }
 
 // Env is the environment Thunder would give LXC on the device: PATH and

@@ -1,4 +1,7 @@
-package lxctest
+// Package hostview runs programs in a private mount namespace that shows
+// them device paths and keeps what they write off the build host, so a
+// test leaves the host as it found it.
+package hostview
 
 import (
 	"errors"
@@ -12,10 +15,9 @@ import (
 	"testing"
 )
 
-// A privateView prepares the private mount namespace (unshare --mount)
-// lxc-execute runs in: it shows LXC what the device would have and keeps
-// everything LXC and the test write there off the build host, so a test
-// leaves the host as it found it:
+// A View prepares a private mount namespace (unshare --mount) for a
+// program, such as lxc-execute: it shows the program what the device would
+// have and keeps everything written there off the build host:
 //
 //   - a target folder appears at its device path by a bind mount;
 //   - a device path the host lacks appears in an overlay of its nearest
@@ -23,10 +25,10 @@ import (
 //     never written;
 //   - a tmpfs hides a host folder LXC writes to (its lock files in /run/lxc).
 //
-// All of it is gone when the namespace ends with lxc-execute. The commands
+// All of it is gone when the namespace ends with the program. The commands
 // are a shell script whose paths are positional arguments, never quoted
 // into the script.
-type privateView struct {
+type View struct {
 	t      testing.TB
 	binds  []bindMount
 	tmpfss []string
@@ -37,29 +39,31 @@ type bindMount struct {
 	file           bool // the mount point is a file, not a folder
 }
 
-func newPrivateView(t testing.TB) *privateView {
-	return &privateView{t: t}
+// New returns an empty view for the test t.
+func New(t testing.TB) *View {
+	return &View{t: t}
 }
 
-// bind shows the host folder source at target.
-func (v *privateView) bind(source, target string) {
+// Bind shows the host folder source at target.
+func (v *View) Bind(source, target string) {
 	v.binds = append(v.binds, bindMount{source: source, target: target})
 }
 
-// bindFile shows the host file source at target.
-func (v *privateView) bindFile(source, target string) {
+// BindFile shows the host file source at target.
+func (v *View) BindFile(source, target string) {
 	v.binds = append(v.binds, bindMount{source: source, target: target, file: true})
 }
 
-// tmpfs puts an empty tmpfs on dir.
-func (v *privateView) tmpfs(dir string) {
+// Tmpfs puts an empty tmpfs on dir.
+func (v *View) Tmpfs(dir string) {
 	v.tmpfss = append(v.tmpfss, dir)
 }
 
-// command returns the command that prepares the namespace and then runs
+// Command returns the command that prepares the namespace and then runs
 // argv in it, and a function that tells, once it has run, whether argv was
 // started: a failure to prepare the namespace is the test's, not argv's.
-func (v *privateView) command(argv ...string) (*exec.Cmd, func() bool) {
+// It needs root.
+func (v *View) Command(argv ...string) (*exec.Cmd, func() bool) {
 	v.t.Helper()
 	script, args := v.script()
 	started, err := os.CreateTemp(v.t.TempDir(), "started")
@@ -81,7 +85,7 @@ func (v *privateView) command(argv ...string) (*exec.Cmd, func() bool) {
 // from. Mount points the host lacks are made first, then the tmpfs and
 // bind mounts, in the order they were asked for. Just before it executes
 // the command, it says so on file descriptor 3 and closes it.
-func (v *privateView) script() (string, []string) {
+func (v *View) script() (string, []string) {
 	v.t.Helper()
 	var lines, args []string
 	arg := func(s string) string {
@@ -101,21 +105,21 @@ func (v *privateView) script() (string, []string) {
 		// (which stays empty there); its path goes into mount options, so it
 		// is a plain one from os.MkdirTemp, not the test's temporary folder
 		// (whose name may hold a comma).
-		scratch, err := os.MkdirTemp("", "lxctest-")
+		scratch, err := os.MkdirTemp("", "hostview-")
 		if err != nil {
 			v.t.Fatal(err)
 		}
 		v.t.Cleanup(func() { os.RemoveAll(scratch) })
-		lines = append(lines, "mount -t tmpfs -o mode=0700 lxctest "+arg(scratch))
+		lines = append(lines, "mount -t tmpfs -o mode=0700 hostview "+arg(scratch))
 		for i, dir := range overlays {
 			upper, work := fmt.Sprintf("%s/upper%d", scratch, i), fmt.Sprintf("%s/work%d", scratch, i)
 			for _, p := range []string{dir, scratch} {
 				if strings.ContainsAny(p, ",:\\") {
-					v.t.Fatalf("lxctest: %s has a comma, colon or backslash, which overlay mount options cannot hold", p)
+					v.t.Fatalf("hostview: %s has a comma, colon or backslash, which overlay mount options cannot hold", p)
 				}
 			}
 			lines = append(lines, fmt.Sprintf("mkdir %s %s", arg(upper), arg(work)),
-				fmt.Sprintf("mount -t overlay lxctest -o %s %s",
+				fmt.Sprintf("mount -t overlay hostview -o %s %s",
 					arg("lowerdir="+dir+",upperdir="+upper+",workdir="+work), arg(dir)))
 		}
 		// The overlays hold their layers; detached, the tmpfs is no mount
@@ -131,7 +135,7 @@ func (v *privateView) script() (string, []string) {
 		}
 	}
 	for _, dir := range v.tmpfss {
-		lines = append(lines, "mount -t tmpfs lxctest "+arg(dir))
+		lines = append(lines, "mount -t tmpfs hostview "+arg(dir))
 	}
 	for _, b := range v.binds {
 		lines = append(lines, fmt.Sprintf("mount --bind %s %s", arg(b.source), arg(b.target)))
@@ -141,7 +145,7 @@ func (v *privateView) script() (string, []string) {
 }
 
 // absent returns the mount points the build host lacks.
-func (v *privateView) absent(points []bindMount) []bindMount {
+func (v *View) absent(points []bindMount) []bindMount {
 	v.t.Helper()
 	var out []bindMount
 	for _, p := range points {
@@ -151,7 +155,7 @@ func (v *privateView) absent(points []bindMount) []bindMount {
 		case errors.Is(err, os.ErrNotExist):
 			out = append(out, p)
 		default:
-			v.t.Fatalf("lxctest: mount point %s: %v", p.target, err)
+			v.t.Fatalf("hostview: mount point %s: %v", p.target, err)
 		}
 	}
 	return out
@@ -162,7 +166,7 @@ func (v *privateView) absent(points []bindMount) []bindMount {
 // folder of each, minus those inside another one (an overlay of an outer
 // folder already takes the writes). The host's / cannot be overlaid under
 // a running system, so a mount point directly in / fails the test.
-func (v *privateView) overlayRoots(missing []bindMount) []string {
+func (v *View) overlayRoots(missing []bindMount) []string {
 	v.t.Helper()
 	var roots []string
 	for _, m := range missing {
@@ -174,7 +178,7 @@ func (v *privateView) overlayRoots(missing []bindMount) []string {
 			dir = filepath.Dir(dir)
 		}
 		if dir == "/" {
-			v.t.Fatalf("lxctest: %s is missing on the build host and directly in /, "+
+			v.t.Fatalf("hostview: %s is missing on the build host and directly in /, "+
 				"which a private view cannot add without changing the host: use a device path in an existing folder (such as /var/log)", m.target)
 		}
 		roots = append(roots, dir)
