@@ -18,7 +18,7 @@ import (
 // so the build host has neither and the tests create neither on it.
 var (
 	testShare   = lxctest.UniqueDevicePath("/var/log", "testshare")
-	socketShare = lxctest.UniqueDevicePath("/var/log", "sockets")
+	socketShare = lxctest.UniqueDevicePath("/var/log", "sock")
 )
 
 func grantFor(t *testing.T, report provision.Report) {
