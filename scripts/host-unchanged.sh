@@ -15,6 +15,7 @@ set -uo pipefail
 # files and mounts named after its temporary folders).
 base=${TMPDIR:-/tmp}
 run_tmp=$(mktemp -d "$base/tlx.XXXXXX")
+chmod 1777 "$run_tmp" # as /tmp: tests run programs as other users
 trap 'rm -rf "$run_tmp"' EXIT
 
 # ours keeps the lines of stdin that are not below $base, or are below the
