@@ -122,9 +122,10 @@ func (v *View) script() (string, []string) {
 				fmt.Sprintf("mount -t overlay hostview -o %s %s",
 					arg("lowerdir="+dir+",upperdir="+upper+",workdir="+work), arg(dir)))
 		}
-		// The overlays hold their layers; detached, the tmpfs is no mount
-		// under /tmp, which LXC binds into the container non-recursively
-		// (refused when the tree has mounts a user namespace may not see).
+		// The overlays hold their layers, so the tmpfs can go: left in the
+		// temporary folder it would sit under /tmp, which LXC binds into
+		// the container non-recursively, and the kernel refuses such a bind
+		// in a user namespace when it would hide a mount below it.
 		lines = append(lines, "umount -l "+arg(scratch))
 	}
 	for _, m := range missing {
