@@ -6,17 +6,24 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin/thunder-lxc
 
-.PHONY: build test demo lint bench clean
+.PHONY: build test test-deps demo lint bench clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thunder-lxc
 
-# The whole suite; tests that need root or LXC say so when they skip.
-test:
+# The whole suite; a test that needs root, LXC or an input that could not be
+# had says so when it skips. It fails, too, when the tests leave the build
+# host changed (so that a second run can pass).
+test: test-deps
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) test -race -count=1 ./...
+	./scripts/host-unchanged.sh $(GO) test -race -count=1 ./...
+
+# What the tests need, listed in scripts/test-packages: installed when run as
+# root, named otherwise; quick when all of it is here.
+test-deps:
+	@./scripts/test-deps.sh
 
 # Provision the bundled sample: a small rootfs tarball and a target made from
 # testdata/, OCDM provisioned into it, the result printed.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
 
 // rootfsTarball makes a busybox rootfs and tars it with GNU tar.
@@ -108,57 +110,112 @@ func TestProvisionTarball(t *testing.T) {
 	}
 }
 
+// writeFile writes a test's input, with its folders, failing the test when
+// it cannot.
+func writeFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	mkdirAll(t, filepath.Dir(name))
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mkdirAll makes a test's folder, failing the test when it cannot.
+func mkdirAll(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each refusal names its file and says what is wrong with it, in one line,
+// and leaves the target as it was.
 func TestProvisionRefusalsLeaveTargetUnchanged(t *testing.T) {
 	treetest.NeedRoot(t)
 	tarball := rootfsTarball(t, "")
-	cases := map[string]func(t *testing.T, target string) Request{
-		"existing container without --force": func(t *testing.T, target string) Request {
-			os.MkdirAll(filepath.Join(target, "usr/share/Thunder/OCDM/Container/rootfs"), 0o755)
-			os.WriteFile(filepath.Join(target, "usr/share/Thunder/OCDM/Container/config"), []byte("hand-made\n"), 0o644)
-			return Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball}
-		},
-		"invalid plugin JSON": func(t *testing.T, target string) Request {
-			os.WriteFile(filepath.Join(target, "etc/Thunder/plugins/OCDM.json"), []byte(`{"classname":"OCDM","configuration":{"root":{`), 0o644)
-			return Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball}
-		},
-		"plugin without root object": func(t *testing.T, target string) Request {
-			return Request{Callsigns: []string{"DeviceInfo"}, Target: target, Source: tarball}
-		},
-		"corrupt archive": func(t *testing.T, target string) Request {
-			gz := rootfsTarball(t, "gzip")
-			data, _ := os.ReadFile(gz)
-			bad := filepath.Join(t.TempDir(), "bad.tar.gz")
-			os.WriteFile(bad, data[:len(data)*2/3], 0o644)
-			return Request{Callsigns: []string{"OCDM"}, Target: target, Source: bad}
-		},
-		"not an archive": func(t *testing.T, target string) Request {
-			bad := filepath.Join(t.TempDir(), "rootfs.tar")
-			os.WriteFile(bad, bytes.Repeat([]byte("not a tarball\n"), 100), 0o644)
-			return Request{Callsigns: []string{"OCDM"}, Target: target, Source: bad}
-		},
-		"unknown callsign": func(t *testing.T, target string) Request {
-			return Request{Callsigns: []string{"Nope"}, Target: target, Source: tarball}
-		},
-		"missing rootfs": func(t *testing.T, target string) Request {
-			return Request{Callsigns: []string{"OCDM"}, Target: target, Source: "/nonexistent/rootfs.tar"}
-		},
+	is := func(sentinel error) func(error) bool {
+		return func(err error) bool { return errors.Is(err, sentinel) }
 	}
-	for name, setup := range cases {
-		t.Run(name, func(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, target string) Request
+		kind  func(error) bool // what the error wraps, if that is known
+		says  []string         // parts of the message
+	}{
+		{name: "existing container without --force",
+			setup: func(t *testing.T, target string) Request {
+				mkdirAll(t, filepath.Join(target, "usr/share/Thunder/OCDM/Container/rootfs"))
+				writeFile(t, filepath.Join(target, "usr/share/Thunder/OCDM/Container/config"), []byte("hand-made\n"))
+				return Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball}
+			},
+			kind: func(err error) bool {
+				var exists *ContainerExistsError
+				return errors.As(err, &exists) && len(exists.Changed) == 0
+			},
+			says: []string{"container /usr/share/Thunder/OCDM/Container", "which thunder-lxc did not make"}},
+		{name: "invalid plugin JSON",
+			setup: func(t *testing.T, target string) Request {
+				writeFile(t, filepath.Join(target, "etc/Thunder/plugins/OCDM.json"), []byte(`{"classname":"OCDM","configuration":{"root":{`))
+				return Request{Callsigns: []string{"OCDM"}, Target: target, Source: tarball}
+			},
+			says: []string{"/etc/Thunder/plugins/OCDM.json", "not valid JSON"}},
+		{name: "plugin without root object",
+			setup: func(t *testing.T, target string) Request {
+				return Request{Callsigns: []string{"DeviceInfo"}, Target: target, Source: tarball}
+			},
+			kind: is(thunder.ErrNoRoot), says: []string{"/etc/Thunder/plugins/DeviceInfo.json", `no "configuration.root" object`}},
+		{name: "corrupt archive",
+			setup: func(t *testing.T, target string) Request {
+				data, err := os.ReadFile(rootfsTarball(t, "gzip"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				bad := filepath.Join(t.TempDir(), "bad.tar.gz")
+				writeFile(t, bad, data[:len(data)*2/3])
+				return Request{Callsigns: []string{"OCDM"}, Target: target, Source: bad}
+			},
+			says: []string{"bad.tar.gz", "gzip data is truncated or corrupt"}},
+		{name: "not an archive",
+			setup: func(t *testing.T, target string) Request {
+				bad := filepath.Join(t.TempDir(), "rootfs.tar")
+				writeFile(t, bad, bytes.Repeat([]byte("not a tarball\n"), 100))
+				return Request{Callsigns: []string{"OCDM"}, Target: target, Source: bad}
+			},
+			says: []string{"rootfs.tar", "not a tar archive"}},
+		{name: "unknown callsign",
+			setup: func(t *testing.T, target string) Request {
+				return Request{Callsigns: []string{"Nope"}, Target: target, Source: tarball}
+			},
+			kind: is(thunder.ErrPluginNotFound), says: []string{`callsign "Nope"`, "found: DeviceInfo, OCDM"}},
+		{name: "missing rootfs",
+			setup: func(t *testing.T, target string) Request {
+				return Request{Callsigns: []string{"OCDM"}, Target: target, Source: "/nonexistent/rootfs.tar"}
+			},
+			kind: is(fs.ErrNotExist), says: []string{"/nonexistent/rootfs.tar"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			target := treetest.SampleTarget(t)
-			req := setup(t, target)
+			req := c.setup(t, target)
 			before := treetest.Mtree(t, target)
 			err := provisionErr(req)
 			if err == nil {
 				t.Fatal("provision succeeded, want a refusal")
 			}
-			if strings.Count(err.Error(), "\n") > 0 {
+			if c.kind != nil && !c.kind(err) {
+				t.Errorf("error %q (%T) is not of its kind", err, err)
+			}
+			for _, part := range c.says {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error %q does not say %q", err, part)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
 			}
 			if after := treetest.Mtree(t, target); after != before {
 				t.Errorf("target changed by a refused run (%v)", err)
 			}
-			t.Logf("refused: %v", err)
 		})
 	}
 }
@@ -167,7 +224,7 @@ func TestProvisionForceReplaces(t *testing.T) {
 	treetest.NeedRoot(t)
 	target := treetest.SampleTarget(t)
 	container := filepath.Join(target, "usr/share/Thunder/OCDM/Container")
-	os.MkdirAll(filepath.Join(container, "rootfs/old"), 0o755)
+	mkdirAll(t, filepath.Join(container, "rootfs/old"))
 	report := provisionOK(t, Request{Callsigns: []string{"OCDM"}, Target: target, Source: rootfsTarball(t, "xz"), Force: true})
 	if report.Containers[0].Action != ActionReplace {
 		t.Errorf("action %s, want replace", report.Containers[0].Action)
@@ -207,7 +264,7 @@ func TestProvisionTargetAsSource(t *testing.T) {
 	treetest.NeedRoot(t)
 	target := treetest.SampleTarget(t)
 	treetest.BusyboxRootfs(t, target)
-	os.MkdirAll(filepath.Join(target, "usr/share/Thunder/Other/Container/rootfs/big"), 0o755)
+	mkdirAll(t, filepath.Join(target, "usr/share/Thunder/Other/Container/rootfs/big"))
 	provisionOK(t, Request{Callsigns: []string{"OCDM"}, Target: target})
 	rootfs := filepath.Join(target, "usr/share/Thunder/OCDM/Container/rootfs")
 	for _, nested := range []string{"usr/share/Thunder/Other/Container", "usr/share/Thunder/OCDM/Container"} {
@@ -234,7 +291,7 @@ func TestProvisionFollowsTargetSymlinksInside(t *testing.T) {
 	treetest.NeedRoot(t)
 	target := treetest.SampleTarget(t)
 	lxcDir := filepath.Join(target, "usr/share/lxc")
-	os.MkdirAll(filepath.Join(target, "opt"), 0o755)
+	mkdirAll(t, filepath.Join(target, "opt"))
 	treetest.Run(t, "mv", lxcDir, filepath.Join(target, "opt/lxc"))
 	if err := os.Symlink("/opt/lxc", lxcDir); err != nil {
 		t.Fatal(err)
@@ -257,11 +314,10 @@ func TestProvisionFollowsTargetSymlinksInside(t *testing.T) {
 func TestProvisionWPEFrameworkLayout(t *testing.T) {
 	treetest.NeedRoot(t)
 	target := filepath.Join(t.TempDir(), "target")
-	os.MkdirAll(filepath.Join(target, "etc/WPEFramework/plugin"), 0o755)
-	os.MkdirAll(filepath.Join(target, "usr/share/WPEFramework"), 0o755)
+	mkdirAll(t, filepath.Join(target, "usr/share/WPEFramework"))
 	// Found by its callsign key, in the guide's singular plugin/ folder.
-	os.WriteFile(filepath.Join(target, "etc/WPEFramework/plugin/drm.json"),
-		[]byte(`{"callsign":"OCDM","classname":"OCDM","configuration":{"root":{"outofprocess":true}}}`), 0o644)
+	writeFile(t, filepath.Join(target, "etc/WPEFramework/plugin/drm.json"),
+		[]byte(`{"callsign":"OCDM","classname":"OCDM","configuration":{"root":{"outofprocess":true}}}`))
 	report := provisionOK(t, Request{Callsigns: []string{"OCDM"}, Target: target, Source: rootfsTarball(t, "lz4"), Seccomp: lxc.SeccompKeep})
 	if report.Layout != "wpeframework" {
 		t.Errorf("layout %s", report.Layout)
@@ -277,12 +333,15 @@ func TestProvisionWPEFrameworkLayout(t *testing.T) {
 
 func assertNoStaging(t *testing.T, target string) {
 	t.Helper()
-	filepath.Walk(target, func(p string, info os.FileInfo, err error) error {
+	err := filepath.Walk(target, func(p string, info os.FileInfo, err error) error {
 		if err == nil && strings.HasPrefix(info.Name(), stagingPrefix) {
 			t.Errorf("staging folder left behind: %s", p)
 		}
-		return nil
+		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Several callsigns: the source is read once and every container gets the
@@ -290,8 +349,8 @@ func assertNoStaging(t *testing.T, target string) {
 func TestProvisionSeveralCallsigns(t *testing.T) {
 	treetest.NeedRoot(t)
 	target := treetest.SampleTarget(t)
-	os.WriteFile(filepath.Join(target, "etc/Thunder/plugins/Netflix.json"),
-		[]byte(`{"classname":"Netflix","configuration":{"root":{"mode":"Off"}}}`), 0o644)
+	writeFile(t, filepath.Join(target, "etc/Thunder/plugins/Netflix.json"),
+		[]byte(`{"classname":"Netflix","configuration":{"root":{"mode":"Off"}}}`))
 	report := provisionOK(t, Request{Callsigns: []string{"OCDM", "Netflix"}, Target: target, Source: rootfsTarball(t, "xz")})
 	if len(report.Containers) != 2 || report.Containers[1].Action != ActionCreate || report.Containers[1].PreviousMode != "Off" {
 		t.Fatalf("report: %+v", report.Containers)

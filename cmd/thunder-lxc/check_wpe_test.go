@@ -2,28 +2,22 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
 
-// wpeBuildrootEnv names the folder of the WPE Buildroot R4_4 files
-// (third-party/wpe-buildroot-R4_4): the Raspberry Pi 3 container defconfig's
-// full .config as kconfig makes it, the same with Process Containers and
-// their LXC backend switched on, and the board's defconfig-style kernel
-// config, which leaves out CONFIG_CGROUPS because SCHED_AUTOGROUP selects it.
-const wpeBuildrootEnv = "THUNDER_LXC_WPE_BUILDROOT"
-
+// wpeBuildroot is the folder of the WPE Buildroot R4_4 files among the
+// third-party sources: the Raspberry Pi 3 container defconfig's full
+// .config as kconfig makes it, the same with Process Containers and their
+// LXC backend switched on, and the board's defconfig-style kernel config,
+// which leaves out CONFIG_CGROUPS because SCHED_AUTOGROUP selects it.
 func wpeBuildroot(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv(wpeBuildrootEnv)
-	if dir == "" {
-		t.Skipf("needs the WPE Buildroot R4_4 files: set %s to third-party/wpe-buildroot-R4_4 (.ci/run does)", wpeBuildrootEnv)
-	}
-	return dir
+	return treetest.ThirdParty(t, "wpe-buildroot-R4_4")
 }
 
 func checkBuildrootJSON(t *testing.T, config string) (thunder.BuildrootReport, string, int) {
@@ -90,7 +84,7 @@ func TestCheckKernelWPEDefconfig(t *testing.T) {
 	if code != 1 || stdout != "" || strings.Contains(stderr, "CONFIG_CGROUPS") {
 		t.Errorf("exit %d, stdout %q: want exit 1, no verdict on any option (%s)", code, stdout, stderr)
 	}
-	want := "kernel config \"" + config + "\" is a defconfig (no \"Kernel Configuration\" header): it leaves out the options at their default and those other options select, so none can be judged from it; " +
+	want := "thunder-lxc: kernel config \"" + config + "\" is a defconfig (no \"Kernel Configuration\" header): it leaves out the options at their default and those other options select, so none can be judged from it; " +
 		"check the full .config the kernel build makes from it instead: Buildroot writes it to output/build/linux-*/.config (make linux-configure), a kernel tree with make olddefconfig\n"
 	if stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)

@@ -14,6 +14,13 @@ import (
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
+// testShare and socketShare are the shared folders' device paths: unique,
+// so the build host has neither and the tests create neither on it.
+var (
+	testShare   = lxctest.UniqueDevicePath("/var/log", "testshare")
+	socketShare = lxctest.UniqueDevicePath("/var/log", "sock")
+)
+
 func grantFor(t *testing.T, report provision.Report) {
 	t.Helper()
 	req := lxc.DefaultIDMapRequest()
@@ -79,18 +86,18 @@ func TestEndToEndShiftedOwnership(t *testing.T) {
 func TestEndToEndKeptIDShare(t *testing.T) {
 	target, tarball := e2eTarget(t)
 	report := provisionJSON(t, "OCDM", "--target", target, "--rootfs", tarball,
-		"--keep-id", "1000", "--share", "/testshare:TestLogging")
+		"--keep-id", "1000", "--share", testShare+":TestLogging")
 	wantMap := "u 0 100000 1000|u 1000 1000 1|u 1001 101001 64535|g 0 100000 1000|g 1000 1000 1|g 1001 101001 64535"
 	if got := strings.Join(report.IDMap, "|"); got != wantMap {
 		t.Fatalf("idmap %s, want %s", got, wantMap)
 	}
 	grantFor(t, report)
-	res := lxctest.ExecuteAs(t, 1000, 1000, target, []string{report.DataPath, "/testshare"}, report.Containers[0].Dir, lxctest.Env(),
+	res := lxctest.ExecuteAs(t, 1000, 1000, target, []string{report.DataPath, testShare}, report.Containers[0].Dir, lxctest.Env(),
 		"/bin/busybox", "sh", "-c", "id -u; echo logged > /TestLogging/log.txt")
 	if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "1000" {
 		t.Fatalf("writing as uid 1000 in the container: %s", res)
 	}
-	info, err := os.Stat(filepath.Join(target, "testshare/log.txt"))
+	info, err := os.Stat(filepath.Join(target, testShare, "log.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,20 +115,14 @@ func TestEndToEndKeptIDShare(t *testing.T) {
 func TestEndToEndSocketPermissions(t *testing.T) {
 	target, tarball := e2eTarget(t)
 	report := provisionJSON(t, "OCDM", "--target", target, "--rootfs", tarball,
-		"--keep-id", "1000", "--share", "/sockets:run/sockets", "--share-mode", "0755")
+		"--keep-id", "1000", "--share", socketShare+":run/sockets", "--share-mode", "0755")
 	grantFor(t, report)
 	share := report.Shares[0]
-	client := filepath.Join(t.TempDir(), "bin")
-	os.MkdirAll(client, 0o755)
-	lxctest.BuildUnixConnect(t, filepath.Join(client, "unixconnect"))
 	// The client goes into the container's rootfs; it is a static program.
 	rootfs := filepath.Join(target, strings.TrimPrefix(report.Containers[0].Dir, "/"), "rootfs")
-	data, _ := os.ReadFile(filepath.Join(client, "unixconnect"))
-	if err := os.WriteFile(filepath.Join(rootfs, "bin/unixconnect"), data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	lxctest.BuildUnixConnect(t, filepath.Join(rootfs, "bin/unixconnect"))
 
-	sock := filepath.Join(target, "sockets/thunder.sock")
+	sock := filepath.Join(target, socketShare, "thunder.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +150,7 @@ func TestEndToEndSocketPermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		predicted := c.prediction.For(2000, 2000).Write
-		res := lxctest.ExecuteAs(t, 2000, 2000, target, []string{report.DataPath, "/sockets"}, report.Containers[0].Dir, lxctest.Env(),
+		res := lxctest.ExecuteAs(t, 2000, 2000, target, []string{report.DataPath, socketShare}, report.Containers[0].Dir, lxctest.Env(),
 			"/bin/unixconnect", "/run/sockets/thunder.sock")
 		connected := res.ExitCode == 0
 		if res.ExitCode != 0 && res.ExitCode != 13 {

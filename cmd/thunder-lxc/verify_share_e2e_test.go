@@ -15,17 +15,17 @@ import (
 // starts the container without the mount; a clean share is mounted.
 func TestVerifyShareAgainstLXC(t *testing.T) {
 	lxctest.NeedLXC(t)
-	const (
-		dir   = "/usr/share/Thunder/OCDM/Container"
-		entry = "lxc.mount.entry = /testshare TestLogging none bind,rw 0 0\n"
-	)
+	const dir = "/usr/share/Thunder/OCDM/Container"
+	entry := "lxc.mount.entry = " + testShare + " TestLogging none bind,rw 0 0\n"
 	editConfig := func(t *testing.T, target, old, new string) {
 		p := filepath.Join(target, dir, "config")
 		data, err := os.ReadFile(p)
 		if err != nil || !strings.Contains(string(data), old) {
 			t.Fatalf("config %s lacks %q (%v)", p, old, err)
 		}
-		os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name     string
@@ -36,8 +36,8 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 		mounted  bool // /TestLogging is a mount in the container
 	}{
 		{name: "clean", brk: func(*testing.T, string) {}, starts: true, mounted: true},
-		{name: "host folder removed", noSource: true, verdict: "share: /testshare, which is not in the target",
-			brk: func(t *testing.T, target string) { os.RemoveAll(filepath.Join(target, "testshare")) }},
+		{name: "host folder removed", noSource: true, verdict: "share: " + testShare + ", which is not in the target",
+			brk: func(t *testing.T, target string) { os.RemoveAll(filepath.Join(target, testShare)) }},
 		{name: "mount point removed", verdict: "share: onto /TestLogging, which the container's rootfs lacks",
 			brk: func(t *testing.T, target string) { os.Remove(filepath.Join(target, dir, "rootfs/TestLogging")) }},
 		{name: "absolute mount point outside the rootfs", verdict: "share: LXC ignores the entry", starts: true,
@@ -52,8 +52,10 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 		// such a share; remove deletes it), and the message says so.
 		{name: "share inside the container folder", verdict: "share: LXC starts the container, but", starts: true, mounted: true,
 			brk: func(t *testing.T, target string) {
-				os.Mkdir(filepath.Join(target, dir, "data"), 0o755)
-				editConfig(t, target, entry, strings.Replace(entry, "/testshare ", dir+"/data ", 1))
+				if err := os.Mkdir(filepath.Join(target, dir, "data"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				editConfig(t, target, entry, strings.Replace(entry, testShare+" ", dir+"/data ", 1))
 			}},
 	}
 	for _, c := range cases {
@@ -80,7 +82,7 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 
 			binds := []string{"/usr/share/Thunder"}
 			if !c.noSource {
-				binds = append(binds, "/testshare")
+				binds = append(binds, testShare)
 			}
 			res := lxctest.Execute(t, target, binds, dir, lxctest.Env(), "/bin/busybox", "sh", "-c",
 				"if /bin/busybox grep -q ' /TestLogging ' /proc/self/mountinfo; then echo mounted; fi")
@@ -95,15 +97,15 @@ func TestVerifyShareAgainstLXC(t *testing.T) {
 }
 
 // sharedCLITarget provisions OCDM with the CLI as the guide's logging
-// example: default ID map, uid and gid 1000 kept, /testshare shared as
-// /TestLogging; the rootfs has an executable /usr/bin/ThunderPlugin.
+// example: default ID map, uid and gid 1000 kept, a folder (testShare)
+// shared as /TestLogging; the rootfs has an executable /usr/bin/ThunderPlugin.
 func sharedCLITarget(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "rootfs")
 	treetest.BusyboxRootfs(t, src)
 	treetest.Run(t, "cp", filepath.Join(src, "bin/busybox"), filepath.Join(src, "usr/bin/ThunderPlugin"))
 	target := treetest.SampleTarget(t)
-	report := provisionJSON(t, "OCDM", "--target", target, "--rootfs", src, "--keep-id", "1000", "--share", "/testshare:TestLogging")
+	report := provisionJSON(t, "OCDM", "--target", target, "--rootfs", src, "--keep-id", "1000", "--share", testShare+":TestLogging")
 	grantFor(t, report)
 	return target
 }

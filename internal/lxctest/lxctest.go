@@ -1,23 +1,24 @@
 // Package lxctest starts provisioned containers with the real LXC tools of
 // the build host, for end-to-end tests. The target's data path is made to
-// appear at its device path with a bind mount in a private mount namespace,
-// so the config's device paths work unchanged and the host's mounts are not
-// touched.
+// appear at its device path in a private mount namespace, so the config's
+// device paths work unchanged, and nothing the containers or LXC write
+// reaches the host (see hostview).
 package lxctest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
-	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
 // NeedLXC skips a test that starts containers, saying what is missing.
@@ -28,34 +29,12 @@ func NeedLXC(t testing.TB) {
 	treetest.NeedTool(t, "unshare", "util-linux")
 }
 
-var grantMu sync.Mutex
-
-// GrantRoot makes sure the build host's /etc/subuid and /etc/subgid grant
-// root the host ranges of m: LXC started by root goes through newuidmap and
-// newgidmap when they are installed, and they refuse ungranted ranges.
-// Missing lines are appended (the tests may add them, never remove any).
-func GrantRoot(t testing.TB, m lxc.IDMap) {
-	t.Helper()
-	grantMu.Lock()
-	defer grantMu.Unlock()
-	uid, gid := m.HostRanges()
-	for file, need := range map[string][]lxc.Range{"/etc/subuid": uid, "/etc/subgid": gid} {
-		content, err := os.ReadFile(file)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		missing, err := lxc.MissingGrants(content, need)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		if err := os.WriteFile(file, lxc.AddGrants(content, missing), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("granted root in %s: %s", file, strings.Join(missing, ", "))
-	}
+// UniqueDevicePath returns a device path in the folder dir (one every build
+// host has, such as /var/log) named name plus a random suffix, so no host
+// has it: the folder exists only in the target and in the private view
+// Execute gives LXC, and a test that needs it missing finds it missing.
+func UniqueDevicePath(dir, name string) string {
+	return path.Join(dir, name+"-"+strings.ToLower(rand.Text()[:8]))
 }
 
 // Result is what a command in the container did.
@@ -79,28 +58,25 @@ func Execute(t testing.TB, target string, binds []string, containerDir string, e
 // (lxc-execute -u/-g); -1 keeps root.
 func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
 	t.Helper()
-	script := "set -e\nmount --make-rprivate /\n"
-	var args []string
-	for i, dir := range binds {
-		if created := ensureMountpoint(t, dir); created != "" {
-			t.Cleanup(func() { os.Remove(created) })
-		}
-		script += fmt.Sprintf("mount --bind \"$%d\" \"$%d\"\n", 2*i+1, 2*i+2)
-		args = append(args, filepath.Join(target, dir), dir)
+	view := hostview.New(t)
+	view.Tmpfs(hostview.LXCRunDir)
+	for _, dir := range binds {
+		view.Bind(filepath.Join(target, dir), dir)
 	}
-	script += fmt.Sprintf("shift %d\nexec \"$@\"\n", 2*len(binds))
-	args = append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh"}, args...)
-	args = append(args, "lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
-		"--logfile", filepath.Join(t.TempDir(), "lxc.log"), "--logpriority", "INFO")
+	showGrants(t, view)
+	args := []string{"lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
+		"--logfile", filepath.Join(t.TempDir(), "lxc.log"), "--logpriority", "INFO"}
 	if uid >= 0 {
 		args = append(args, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid))
 	}
-	args = append(args, "--")
-	c := exec.Command("unshare", append(args, cmd...)...)
+	c, started := view.Command(append(append(args, "--"), cmd...)...)
 	c.Env = env
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	err := c.Run()
+	if !started() {
+		t.Fatalf("prepare the mount namespace for lxc-execute: %v\n%s", err, stderr.String())
+	}
 	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
 	var exit *exec.ExitError
 	switch {
@@ -110,20 +86,6 @@ func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, contai
 		t.Fatalf("start lxc-execute: %v", err)
 	}
 	return res
-}
-
-// ensureMountpoint creates the device data path on the build host when it
-// is missing (an empty folder, removed after the test) so it can be a bind
-// mount target; it returns the folder it created, if any.
-func ensureMountpoint(t testing.TB, dir string) string {
-	t.Helper()
-	if _, err := os.Stat(dir); err == nil {
-		return ""
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("create mount point %s: %v", dir, err)
-	}
-	return dir
 }
 
 // Env is the environment Thunder would give LXC on the device: PATH and
@@ -141,7 +103,7 @@ func (r Result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
 }
 
-// BuildUnixConnect builds the static unixconnect program into dir/name, for
+// BuildUnixConnect builds the static unixconnect program to the file out, for
 // use inside a container.
 func BuildUnixConnect(t testing.TB, out string) {
 	t.Helper()

@@ -20,12 +20,13 @@ func NeedRoot(t testing.TB) {
 }
 
 // NeedTool skips a test whose tool is not installed, saying which package
-// brings it (CI installs them all).
+// brings it (make test installs the packages of scripts/test-packages when
+// run as root).
 func NeedTool(t testing.TB, tool, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
 	if err != nil {
-		t.Skipf("needs %s (Debian package %s; .ci/run installs it)", tool, pkg)
+		t.Skipf("needs %s (Debian package %s; make test installs it when run as root)", tool, pkg)
 	}
 	return p
 }

@@ -4,14 +4,15 @@ import (
 	"debug/elf"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 )
 
 // busyboxArches are the Debian architectures whose busybox-static the tests
-// unpack, with what DetectArch must say about them.
+// read, with what DetectArch must say about them.
 var busyboxArches = []struct {
 	debArch string
 	class   int
@@ -25,50 +26,14 @@ var busyboxArches = []struct {
 	{"i386", 32, elf.EM_386, "linux32", "ld-linux.so.2"},
 }
 
-// networkTrouble tells apt-get output about an unreachable mirror from other
-// failures (which must fail the test, not skip it).
-var networkTrouble = []string{"Temporary failure resolving", "Could not resolve", "Could not connect",
-	"Failed to fetch", "Network is unreachable", "Connection timed out"}
-
-// downloadBusyboxes fetches busybox-static for every architecture with
-// apt-get download and unpacks each with dpkg-deb -x; it returns the static
-// busybox binary of each Debian architecture.
-func downloadBusyboxes(t *testing.T) map[string]string {
+// busyboxes returns the static busybox of every architecture, from the
+// busybox-static packages make test-deps downloads and unpacks (apt reads
+// lists of that architecture alone: dpkg need not know it).
+func busyboxes(t *testing.T) map[string]string {
 	t.Helper()
-	for _, tool := range []string{"apt-get", "dpkg-deb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (a Debian machine): %v", tool, err)
-		}
-	}
-	dir := t.TempDir()
-	args := []string{"download", "-q", "-o", "APT::Sandbox::User=root"}
-	for _, a := range busyboxArches {
-		args = append(args, "busybox-static:"+a.debArch)
-	}
-	cmd := exec.Command("apt-get", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		for _, s := range networkTrouble {
-			if strings.Contains(string(out), s) {
-				t.Skipf("needs the Debian mirror (apt-get download failed for lack of network): %s", out)
-			}
-		}
-		t.Fatalf("apt-get %s: %v\n%s\nthe foreign architectures must be known to apt: "+
-			"dpkg --add-architecture armhf && dpkg --add-architecture arm64 && "+
-			"dpkg --add-architecture i386 && apt-get update", strings.Join(args, " "), err, out)
-	}
 	bins := map[string]string{}
 	for _, a := range busyboxArches {
-		debs, _ := filepath.Glob(filepath.Join(dir, "busybox-static_*_"+a.debArch+".deb"))
-		if len(debs) != 1 {
-			t.Fatalf("apt-get download left %d .deb files for %s in %s", len(debs), a.debArch, dir)
-		}
-		x := filepath.Join(dir, a.debArch)
-		if out, err := exec.Command("dpkg-deb", "-x", debs[0], x).CombinedOutput(); err != nil {
-			t.Fatalf("dpkg-deb -x %s: %v: %s", debs[0], err, out)
-		}
-		bins[a.debArch] = filepath.Join(x, "bin", "busybox")
+		bins[a.debArch] = filepath.Join(treetest.Unpacked(t, "busybox-static:"+a.debArch), "bin", "busybox")
 	}
 	return bins
 }
@@ -108,7 +73,7 @@ func openRoot(t *testing.T, dir string) *os.Root {
 }
 
 func TestDetectArchRealBusybox(t *testing.T) {
-	bins := downloadBusyboxes(t)
+	bins := busyboxes(t)
 	for _, a := range busyboxArches {
 		check := func(t *testing.T, rootDir, wantPath string) {
 			t.Helper()

@@ -36,6 +36,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 )
 
 // checkconfigLabels maps lxc-checkconfig's labels to the options we report
@@ -130,30 +132,16 @@ func compareWithCheckconfig(t *testing.T, path string) int {
 	return compared
 }
 
-// debianKernelConfigs downloads linux-config-6.1 with apt and returns its
-// configurations decompressed by xz(1) (lxc-checkconfig reads plain or gzip
-// only). Our own xz reading is checked against them on the way.
+// debianKernelConfigs returns the configurations of Debian's linux-config-6.1
+// (which make test-deps downloads and unpacks) decompressed by xz(1)
+// (lxc-checkconfig reads plain or gzip only). Our own xz reading is checked
+// against them on the way.
 func debianKernelConfigs(t *testing.T) []string {
 	t.Helper()
-	dir := t.TempDir()
-	get := exec.Command("apt-get", "download", "linux-config-6.1")
-	get.Dir = dir
-	if out, err := get.CombinedOutput(); err != nil {
-		for _, offline := range []string{"Temporary failure resolving", "Could not resolve", "Failed to fetch", "Unable to connect", "Network is unreachable", "Connection timed out"} {
-			if strings.Contains(string(out), offline) {
-				t.Skipf("needs network: apt-get download linux-config-6.1 failed: %s", out)
-			}
-		}
-		t.Fatalf("apt-get download linux-config-6.1: %v\n%s", err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(dir, "linux-config-6.1_*.deb"))
-	if len(debs) != 1 {
-		t.Fatalf("downloaded %v, want one .deb", debs)
-	}
-	tree := filepath.Join(dir, "x")
-	if out, err := exec.Command("dpkg-deb", "-x", debs[0], tree).CombinedOutput(); err != nil {
-		t.Fatalf("dpkg-deb -x: %v\n%s", err, out)
-	}
+	pkg := treetest.Unpacked(t, "linux-config-6.1")
+	// xz -dk writes beside its input: decompress copies, not the shared cache.
+	tree := t.TempDir()
+	treetest.Run(t, "cp", "-a", filepath.Join(pkg, "usr"), tree)
 	xzs, _ := filepath.Glob(filepath.Join(tree, "usr/src/linux-config-6.1/config.*.xz"))
 	if len(xzs) == 0 {
 		t.Fatal("linux-config-6.1 holds no config.*.xz")

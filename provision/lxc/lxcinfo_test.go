@@ -2,11 +2,11 @@ package lxc
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
 )
 
@@ -36,8 +36,9 @@ func (l *libLXC) load(lines, key string) (value string, loaded bool, out string)
 	if err := os.WriteFile(filepath.Join(l.lxcpath, "c", "config"), []byte("lxc.uts.name = c\n"+lines+"\n"), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
-	raw, err := exec.Command(l.lxcInfo, "-P", l.lxcpath, "-n", "c", "-c", key).CombinedOutput()
-	out = string(raw)
+	// Through hostview: lxc-info leaves a lock file for every container
+	// it reads, which would stay on the build host.
+	out, err := hostview.RunLXCTool(l.t, l.lxcInfo, "-P", l.lxcpath, "-n", "c", "-c", key)
 	if err != nil {
 		return "", false, out
 	}

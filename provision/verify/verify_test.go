@@ -58,11 +58,14 @@ func provisionedWith(t *testing.T, req provision.Request) string {
 	if _, err := provision.Apply(context.Background(), plan); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	if got, want := owner(t, filepath.Join(target, rootfsDir)), 0; idmap {
+	// With an ID map the rootfs is shifted by default; without one it
+	// keeps the source's owner, root.
+	want := 0
+	if idmap {
 		want = lxc.DefaultIDMapBase
-		if got != want {
-			t.Fatalf("provisioned rootfs owned by %d, want %d (IDs shifted by default)", got, want)
-		}
+	}
+	if got := owner(t, filepath.Join(target, rootfsDir)); got != want {
+		t.Fatalf("provisioned rootfs owned by %d, want %d (ID map: %v)", got, want, idmap)
 	}
 	return target
 }
@@ -158,6 +161,14 @@ func edit(t *testing.T, target, name string, fn func(string) string) {
 		t.Fatalf("edit of %s changed nothing", name)
 	}
 	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// write writes a test's input file, failing the test when it cannot.
+func write(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -322,8 +333,8 @@ var breakages = map[string]breakage{
 				t.Fatal(err)
 			}
 			// Only *.conf files of the folder are read.
-			os.WriteFile(filepath.Join(dir, "README"), []byte("lxc.bogus = 1\n"), 0o644)
-			os.WriteFile(filepath.Join(dir, "10-thunder.conf"), []byte("lxc.cap.dropp = sys_time\n"), 0o644)
+			write(t, filepath.Join(dir, "README"), "lxc.bogus = 1\n")
+			write(t, filepath.Join(dir, "10-thunder.conf"), "lxc.cap.dropp = sys_time\n")
 		},
 		check: verify.CheckKey, file: "/usr/share/lxc/config/common.conf.d/10-thunder.conf", inMessage: "unknown key lxc.cap.dropp",
 	},
@@ -415,7 +426,7 @@ func TestShadowingContainerIsTheOneUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The persistent path's container wins, and its broken config is the one reported.
-	os.WriteFile(filepath.Join(dir, "config"), []byte("lxc.utsname = OCDM\n"), 0o644)
+	write(t, filepath.Join(dir, "config"), "lxc.utsname = OCDM\n")
 	r := run(t, verify.Options{Target: target})
 	c := r.Containers[0]
 	if r.OK || c.Dir != "/root/Thunder/OCDM/Container" {
@@ -438,10 +449,10 @@ func TestGrantedSubIDsAreClean(t *testing.T) {
 		copyLib(t, "/usr/bin/"+tool, filepath.Join(target, "usr/bin", tool))
 	}
 	for _, f := range []string{"etc/subuid", "etc/subgid"} {
-		os.WriteFile(filepath.Join(target, f), []byte("root:100000:65536\n"), 0o644)
+		write(t, filepath.Join(target, f), "root:100000:65536\n")
 	}
 	assertClean(t, run(t, verify.Options{Target: target}))
-	os.WriteFile(filepath.Join(target, "etc/subgid"), []byte("root:100000:1000\n"), 0o644)
+	write(t, filepath.Join(target, "etc/subgid"), "root:100000:1000\n")
 	r := run(t, verify.Options{Target: target})
 	fs := r.Containers[0].Findings
 	if r.OK || len(fs) != 1 || fs[0].File != "/etc/subgid" || !strings.Contains(fs[0].Fix, "root:101000:64536") {
