@@ -44,6 +44,10 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 			report.Warnings = append(report.Warnings, "remove the replaced container: "+err.Error())
 		}
 	}
+	// Last, as removing the staging folders changes their parents' times.
+	if err := p.stamp(tx); err != nil {
+		report.Warnings = append(report.Warnings, "give what was written the time SOURCE_DATE_EPOCH sets: "+err.Error())
+	}
 	report.finish(start)
 	return report, nil
 }
@@ -245,7 +249,7 @@ func (p *Plan) state(c *ContainerPlan) State {
 
 // extractOptions shift owners when the rootfs is stored shifted.
 func (p *Plan) extractOptions() archive.ExtractOptions {
-	opts := archive.ExtractOptions{Progress: p.Request.Progress}
+	opts := archive.ExtractOptions{Progress: p.Request.Progress, Clamp: p.clamp}
 	if p.shifts() {
 		sh := shifter{m: p.idmap, size: p.Request.IDMapSize}
 		opts.ShiftUID, opts.ShiftGID = sh.uid, sh.gid

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 )
@@ -42,13 +41,6 @@ type ImagePlan struct {
 	stdout   io.Writer
 	format   archive.Format
 	inFormat archive.Format
-	// clock is the time of every entry the run adds or changes:
-	// SOURCE_DATE_EPOCH when set, else the newest time in the input, so
-	// the same input gives the same output.
-	clock time.Time
-	// clamp, when set (SOURCE_DATE_EPOCH), limits the times of the
-	// entries copied into containers.
-	clamp time.Time
 	spool string
 	// own are the input's folders a container made from it leaves out.
 	own ownFolders
@@ -88,10 +80,12 @@ func BuildImagePlan(ctx context.Context, req ImageRequest) (_ *ImagePlan, err er
 	if ip.format, err = outputFormat(req, inFormat); err != nil {
 		return nil, err
 	}
+	ip.Plan = &Plan{Request: req.Request, target: ip.index, image: ip}
+	// Without SOURCE_DATE_EPOCH, what the run adds gets the input's
+	// newest time: the same input gives the same output.
 	if ip.clock, ip.clamp, err = buildClock(ip.index.Newest); err != nil {
 		return nil, err
 	}
-	ip.Plan = &Plan{Request: req.Request, target: ip.index, image: ip}
 	if err := ip.build(ctx); err != nil {
 		return nil, err
 	}

@@ -233,7 +233,7 @@ func (w *imageWriter) container(ctx context.Context, c *ContainerPlan) (archive.
 // the input left out.
 func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats, error) {
 	ip := w.ip
-	opts := archive.RewriteOptions{ExtractOptions: ip.extractOptions(), Prefix: rootfs, Clamp: ip.clamp}
+	opts := archive.RewriteOptions{ExtractOptions: ip.extractOptions(), Prefix: rootfs}
 	if ip.Source.Kind == SourceDir {
 		return w.rootfsFromFolder(ctx, opts)
 	}

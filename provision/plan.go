@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
@@ -52,8 +53,12 @@ type Plan struct {
 	// closers are closed with the plan.
 	closers []io.Closer
 	// image is set when the plan is image's, made against a tarball.
-	image    *ImagePlan
-	template *lxc.Template
+	image *ImagePlan
+	// clock is the time of what the run adds or changes (zero: the time
+	// of the run); clamp, when set, limits the times of what it copies.
+	// Both come from SOURCE_DATE_EPOCH.
+	clock, clamp time.Time
+	template     *lxc.Template
 	// made is what this run and earlier ones created outside container
 	// folders (device paths), recorded in each container's state.
 	made   []string
@@ -120,6 +125,10 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Request: req, root: root, target: root, closers: []io.Closer{root}}
+	if p.clock, p.clamp, err = buildClock(time.Time{}); err != nil {
+		p.Close()
+		return nil, err
+	}
 	if p.session, err = fakeroot.Detect(ctx); err != nil {
 		p.Close()
 		return nil, err

@@ -154,7 +154,7 @@ func (p *Plan) createShareHost(tx *transaction, s *Share) error {
 	if err != nil || len(parts) == 0 {
 		return fmt.Errorf("share folder %s: cannot tell what to create (%v)", inroot.Describe(p.root, s.Host), err)
 	}
-	tx.shares = append(tx.shares, parts[0])
+	tx.shares = append(tx.shares, shareMade{top: parts[0], folder: resolved})
 	if err := tx.w.Mkdirs(parts, 0o755); err != nil {
 		return fmt.Errorf("create share folder %s: %w", inroot.Describe(p.root, s.Host), err)
 	}

@@ -14,10 +14,12 @@ type transaction struct {
 	root   *os.Root
 	w      targetWriter
 	stages []*stage
-	// shares holds the topmost folder made for each created share.
-	shares []string
+	shares []shareMade
 	edits  []editDone
 }
+
+// shareMade is a share folder made, and the topmost folder made for it.
+type shareMade struct{ top, folder string }
 
 // editDone is an edit written to its resolved name.
 type editDone struct {
@@ -45,8 +47,8 @@ func (tx *transaction) undo() []string {
 		}
 	}
 	for i := len(tx.shares) - 1; i >= 0; i-- {
-		if err := tx.w.RemoveAll(tx.shares[i]); err != nil {
-			left = append(left, fmt.Sprintf("the share folder %s stays (%v)", inroot.Describe(tx.root, tx.shares[i]), err))
+		if err := tx.w.RemoveAll(tx.shares[i].top); err != nil {
+			left = append(left, fmt.Sprintf("the share folder %s stays (%v)", inroot.Describe(tx.root, tx.shares[i].top), err))
 		}
 	}
 	for i := len(tx.stages) - 1; i >= 0; i-- {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 )
@@ -30,6 +31,9 @@ type targetWriter interface {
 	// SetOwnerMode sets a folder's owner and then its mode (setgid
 	// survives).
 	SetOwnerMode(name string, owner fileOwner, mode fs.FileMode) error
+	// SetTimes sets the access and modification times of each name, not
+	// following symlinks.
+	SetTimes(names []string, t time.Time) error
 	Rename(from, to string) error
 	RemoveAll(name string) error
 	Remove(name string) error

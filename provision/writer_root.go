@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
@@ -53,6 +54,15 @@ func (w rootWriter) SetOwnerMode(name string, owner fileOwner, mode fs.FileMode)
 	}
 	// Chmod after chown: chown clears setgid.
 	return w.root.Chmod(name, mode)
+}
+
+func (w rootWriter) SetTimes(names []string, t time.Time) error {
+	for _, name := range names {
+		if err := w.root.Chtimes(name, t, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w rootWriter) Rename(from, to string) error { return w.root.Rename(from, to) }

@@ -170,6 +170,17 @@ func (w *sessionWriter) SetOwnerMode(name string, owner fileOwner, mode fs.FileM
 	return w.run("chmod", modeArg(mode), "--", w.host(name))
 }
 
+func (w *sessionWriter) SetTimes(names []string, t time.Time) error {
+	if len(names) == 0 {
+		return nil
+	}
+	args := []string{"touch", "-h", "-d", "@" + strconv.FormatInt(t.Unix(), 10), "--"}
+	for _, n := range names {
+		args = append(args, w.host(n))
+	}
+	return w.run(args...)
+}
+
 func (w *sessionWriter) Rename(from, to string) error {
 	return w.run("mv", "-T", "--", w.host(from), w.host(to))
 }

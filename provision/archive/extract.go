@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // ExtractOptions tune Extract and CopyDir.
@@ -20,6 +21,9 @@ type ExtractOptions struct {
 	// Progress, when non-nil, is called with the bytes of file content
 	// written so far. It is called often, so it must be cheap.
 	Progress func(written int64)
+	// Clamp, when not zero, is the latest modification time written:
+	// newer times are clamped to it (SOURCE_DATE_EPOCH).
+	Clamp time.Time
 }
 
 // Stats counts what Extract created.

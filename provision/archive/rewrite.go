@@ -16,9 +16,9 @@ import (
 // RewriteOptions shape the entries Rewrite copies from one tar stream to
 // another.
 type RewriteOptions struct {
-	// ShiftUID, ShiftGID and Progress are Extract's: owners (and a v3 file
-	// capability's rootid) are stored shifted; Progress gets the content
-	// bytes copied so far.
+	// ShiftUID, ShiftGID, Clamp and Progress are Extract's: owners (and a
+	// v3 file capability's rootid) are stored shifted, times clamped;
+	// Progress gets the content bytes copied so far.
 	ExtractOptions
 	// Prefix goes before every name and hardlink target (a local folder
 	// path such as "usr/share/Thunder/OCDM/Container/rootfs"); the
@@ -27,9 +27,6 @@ type RewriteOptions struct {
 	// Skip, when non-nil, leaves out the entry with the cleaned name (as
 	// in the input, without Prefix); a skipped folder's members go too.
 	Skip func(name string) bool
-	// Clamp, when not zero, is the latest modification time written:
-	// newer times are clamped to it (SOURCE_DATE_EPOCH).
-	Clamp time.Time
 }
 
 // Rewrite copies the plain tar stream r into tw entry by entry, without

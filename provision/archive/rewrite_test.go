@@ -60,10 +60,10 @@ func TestRewritePrefixesShiftsAndSkips(t *testing.T) {
 		ExtractOptions: ExtractOptions{
 			ShiftUID: func(id int) (int, error) { return id + 100000, nil },
 			ShiftGID: func(id int) (int, error) { return id + 100000, nil },
+			Clamp:    time.Unix(1_500_000_000, 0),
 		},
 		Prefix: "/usr/share/Thunder/OCDM/Container/rootfs/",
 		Skip:   func(name string) bool { return name == "usr/share/Thunder/OCDM/Container" },
-		Clamp:  time.Unix(1_500_000_000, 0),
 	}
 	out, stats, err := rewriteBytes(t, data, opts)
 	if err != nil {

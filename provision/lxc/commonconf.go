@@ -40,13 +40,3 @@ func CommentSeccomp(content []byte) ([]byte, int) {
 	}
 	return out.Bytes(), changed
 }
-
-// HasActiveSeccomp tells whether content has an active lxc.seccomp.profile line.
-func HasActiveSeccomp(content []byte) bool {
-	for _, line := range bytes.SplitAfter(content, []byte("\n")) {
-		if activeSeccomp.Match(line) {
-			return true
-		}
-	}
-	return false
-}

@@ -61,15 +61,3 @@ func SetMode(data []byte, mode string) ([]byte, error) {
 	}
 	return sjson.SetBytes(data, "configuration.root.mode", mode)
 }
-
-// RestoreMode undoes SetMode: the previous explicit mode is written back, or
-// the "mode" member is removed when the file had none.
-func RestoreMode(data []byte, prev ModeState) ([]byte, error) {
-	if _, err := ReadMode(data); err != nil {
-		return nil, err
-	}
-	if prev.Explicit {
-		return sjson.SetBytes(data, "configuration.root.mode", prev.Mode)
-	}
-	return sjson.DeleteBytes(data, "configuration.root.mode")
-}
