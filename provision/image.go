@@ -41,7 +41,7 @@ type ImagePlan struct {
 	stdout   io.Writer
 	format   archive.Format
 	inFormat archive.Format
-	spool string
+	spool    string
 	// own are the input's folders a container made from it leaves out.
 	own ownFolders
 }
