@@ -48,3 +48,16 @@ echo
 echo "== thunder-lxc verify: what would stop the container on the device"
 echo "   (the sample rootfs is busybox only, without Thunder's ThunderPlugin)"
 "${run[@]}" "$bin" verify --target "$demo/target" || true
+
+# The same job as an ordinary user, on a whole device image tarball (what a
+# Buildroot or Yocto build leaves): no root, nothing unpacked.
+echo
+echo "== no root: the same on the device's image tarball"
+mkdir -p "$demo/device"
+cp -a testdata/sample-target/. "$demo/device/"
+cp -a "$demo/rootfs/." "$demo/device/"
+tar --numeric-owner --owner=0 --group=0 -C "$demo/device" -cf "$demo/device.tar" .
+echo "\$ thunder-lxc image $demo/device.tar -o $demo/device-lxc.tar.gz OCDM"
+"$bin" image "$demo/device.tar" -o "$demo/device-lxc.tar.gz" OCDM
+echo "== in $demo/device-lxc.tar.gz (owners shifted to the ID map)"
+tar --numeric-owner -tvzf "$demo/device-lxc.tar.gz" | grep -E 'Container/(config|rootfs/|rootfs/bin/busybox)$'

@@ -44,6 +44,10 @@ func TestQuickStartDemoInAFreshClone(t *testing.T) {
 		`== plugin mode\n\d+: +"mode": "Container"`,
 		// The second run.
 		`Nothing to change`,
+		// image, as an ordinary user would run it: the container's rootfs
+		// and config are entries of the output, owners shifted.
+		`100000/100000 +\d+ .* usr/share/Thunder/OCDM/Container/rootfs/bin/busybox\n`,
+		`0/0 +\d+ .* usr/share/Thunder/OCDM/Container/config\n`,
 	} {
 		if !regexp.MustCompile(want).Match(out) {
 			t.Errorf("make demo's output lacks %s:\n%s", want, out)
