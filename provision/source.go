@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/thunder-lxc/thunder-lxc/provision/archive"
+	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 )
 
@@ -67,7 +70,7 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 		p.sourceFS = p.image.index
 		return nil
 	}
-	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), own, unstable); err != nil {
+	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), own, unstable, p.session); err != nil {
 		return err
 	}
 	switch p.Source.Kind {
@@ -98,11 +101,11 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 // parent folders, share folders). When the target is its own source they
 // are copied but left out of the fingerprint, or the first run's own
 // changes would make the second run differ.
-func openSource(ctx context.Context, src, target string, own ownFolders, unstable map[string]bool) (Source, error) {
+func openSource(ctx context.Context, src, target string, own ownFolders, unstable map[string]bool, session *fakeroot.Session) (Source, error) {
 	if src == "" {
 		s := Source{Kind: SourceTarget, Path: target}
 		s.skip = folderSkip(target, own)
-		return s, s.fingerprintDir(ctx, unstable)
+		return s, s.fingerprintDir(ctx, unstable, session)
 	}
 	info, err := os.Stat(src)
 	if err != nil {
@@ -115,7 +118,7 @@ func openSource(ctx context.Context, src, target string, own ownFolders, unstabl
 	if info.IsDir() {
 		s := Source{Kind: SourceDir, Path: abs}
 		s.skip = folderSkip(abs, ownFolders{})
-		return s, s.fingerprintDir(ctx, nil)
+		return s, s.fingerprintDir(ctx, nil, session)
 	}
 	if !info.Mode().IsRegular() {
 		return Source{}, fmt.Errorf("rootfs source %q is neither a file nor a folder: give a rootfs tarball or folder", src)
@@ -153,52 +156,88 @@ func folderSkip(top string, own ownFolders) func(string, fs.FileInfo) skipKind {
 }
 
 // fingerprintDir hashes the metadata of every path that would be copied:
-// cheap next to copying, and it changes when any file does.
-func (s *Source) fingerprintDir(ctx context.Context, unstable map[string]bool) error {
+// cheap next to copying, and it changes when any file does. Inside a
+// fakeroot or pseudo session (session not nil) owners, modes and device
+// numbers are read as the session has them, by stat run there, in
+// batches: what this process sees of them is the build user's.
+func (s *Source) fingerprintDir(ctx context.Context, unstable map[string]bool, session *fakeroot.Session) error {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", s.Kind)
-	err := filepath.Walk(s.Path, func(p string, info fs.FileInfo, err error) error {
-		if err != nil {
-			return fmt.Errorf("read rootfs source: %w", err)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rel, _ := filepath.Rel(s.Path, p)
-		rel = filepath.ToSlash(rel)
-		kind := copyPath
-		if rel != "." {
-			kind = s.skip(rel, info)
-		}
-		if kind == skipPath {
-			if info.IsDir() {
-				return filepath.SkipDir
-			}
+	var batch []pathMeta
+	flush := func() error {
+		if len(batch) == 0 {
 			return nil
 		}
+		names := make([]string, len(batch))
+		for i, m := range batch {
+			names[i] = m.rel
+		}
+		metas, err := session.Stat(ctx, s.Path, names)
+		if err != nil {
+			return fmt.Errorf("read rootfs source %s as %s sees it: %w", s.Path, session.Kind, err)
+		}
+		for i, m := range batch {
+			m.uid, m.gid, m.mode, m.rdev = metas[i].UID, metas[i].GID, metas[i].Mode, metas[i].Rdev
+			m.hash(h)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := archive.WalkTree(ctx, s.Path, s.archiveSkip(), func(rel string, info fs.FileInfo) error {
 		if unstable[rel] {
 			return nil
 		}
-		st := info.Sys().(*syscall.Stat_t)
-		// A folder's own time and size change whenever a file is added or
-		// replaced in it (as this tool's edits do); the listing and the
-		// files' own metadata already cover its content.
-		size, mtime := info.Size(), info.ModTime().UnixNano()
-		if info.IsDir() {
-			size, mtime = 0, 0
+		m := newPathMeta(s.Path, rel, info)
+		if session == nil {
+			m.hash(h)
+			return nil
 		}
-		fmt.Fprintf(h, "%s\x00%o\x00%d\x00%d\x00%d\x00%d\x00%d\x00", rel, info.Mode(), st.Uid, st.Gid, size, mtime, st.Rdev)
-		if info.Mode()&fs.ModeSymlink != 0 {
-			target, _ := os.Readlink(p)
-			fmt.Fprintf(h, "%s\x00", target)
-		}
-		if kind == keepDirOnly {
-			return filepath.SkipDir
+		if batch = append(batch, m); len(batch) == fingerprintBatch {
+			return flush()
 		}
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	s.Fingerprint = hex.EncodeToString(h.Sum(nil))
 	return err
+}
+
+// fingerprintBatch is how many paths one stat run in a session describes
+// at most (fewer when their names are long).
+const fingerprintBatch = 1 << 15
+
+// pathMeta is what the fingerprint holds of one path.
+type pathMeta struct {
+	rel         string
+	mode        fs.FileMode
+	uid, gid    int
+	size, mtime int64
+	rdev        uint64
+	target      string // a symlink's
+}
+
+func newPathMeta(top, rel string, info fs.FileInfo) pathMeta {
+	st := info.Sys().(*syscall.Stat_t)
+	m := pathMeta{rel: rel, mode: info.Mode(), uid: int(st.Uid), gid: int(st.Gid), size: info.Size(), mtime: info.ModTime().UnixNano(), rdev: st.Rdev}
+	// A folder's own time and size change whenever a file is added or
+	// replaced in it (as this tool's edits do); the listing and the
+	// files' own metadata already cover its content.
+	if info.IsDir() {
+		m.size, m.mtime = 0, 0
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		m.target, _ = os.Readlink(filepath.Join(top, filepath.FromSlash(rel)))
+	}
+	return m
+}
+
+func (m pathMeta) hash(h io.Writer) {
+	fmt.Fprintf(h, "%s\x00%o\x00%d\x00%d\x00%d\x00%d\x00%d\x00", m.rel, m.mode, m.uid, m.gid, m.size, m.mtime, m.rdev)
+	if m.mode&fs.ModeSymlink != 0 {
+		fmt.Fprintf(h, "%s\x00", m.target)
+	}
 }
 
 func hash(s string) string {

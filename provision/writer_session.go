@@ -12,11 +12,11 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
+	"golang.org/x/sys/unix"
 )
 
 // sessionWriter changes the target through programs run in the fakeroot
@@ -67,9 +67,11 @@ func (w *sessionWriter) Fill(ctx context.Context, dir string, src rootfsSource, 
 	in := src.tarball
 	waitSource := func() error { return nil }
 	if in == nil {
-		names, err := archive.TreeNames(ctx, src.dir, src.skip)
-		if err != nil {
+		if err := w.makeReadable(ctx, src); err != nil {
 			return archive.Stats{}, err
+		}
+		names := func(emit func(string) error) error {
+			return archive.WalkTree(ctx, src.dir, src.skip, func(rel string, _ fs.FileInfo) error { return emit(rel) })
 		}
 		stream, wait, err := w.s.Archive(ctx, src.dir, names)
 		if err != nil {
@@ -98,16 +100,29 @@ func (w *sessionWriter) Fill(ctx context.Context, dir string, src rootfsSource, 
 	extractErr := w.s.Extract(ctx, w.host(dir), pr)
 	pr.CloseWithError(io.ErrClosedPipe) // unblocks the rewriter if tar stopped early
 	r := <-rewritten
-	sourceErr := waitSource()
-	switch {
-	case r.err != nil:
-		return r.stats, r.err
-	case sourceErr != nil:
-		return r.stats, sourceErr
-	case extractErr != nil:
-		return r.stats, extractErr
+	// The source's own failure first: when it stops, the stages after it
+	// see a cut stream.
+	return r.stats, fakeroot.FirstCause(waitSource(), r.err, extractErr)
+}
+
+// makeReadable lets the session's programs read every file of a folder
+// source: a file that tar unpacked in the session with a mode its owner
+// may not read (0000) is unreadable to them, whatever the session shows.
+// chmod with the mode the session records changes nothing the session
+// shows, and leaves the real file readable by the build user.
+func (w *sessionWriter) makeReadable(ctx context.Context, src rootfsSource) error {
+	var names []string
+	err := archive.WalkTree(ctx, src.dir, src.skip, func(rel string, info fs.FileInfo) error {
+		if info.Mode().IsRegular() && info.Mode().Perm()&0o444 != 0o444 &&
+			unix.Access(filepath.Join(src.dir, filepath.FromSlash(rel)), unix.R_OK) != nil {
+			names = append(names, rel)
+		}
+		return nil
+	})
+	if err != nil || len(names) == 0 {
+		return err
 	}
-	return r.stats, nil
+	return w.s.MakeReadable(ctx, src.dir, names)
 }
 
 // WriteFile writes a temporary file with GNU tar (owner and mode as the
@@ -115,13 +130,11 @@ func (w *sessionWriter) Fill(ctx context.Context, dir string, src rootfsSource, 
 func (w *sessionWriter) WriteFile(name string, data []byte) error {
 	owner, mode := fileOwner{0, 0}, fs.FileMode(0o644)
 	if _, err := w.root.Lstat(name); err == nil {
-		out, err := w.s.Output(context.Background(), "stat", "-c", "%u %g %a", "--", w.host(name))
+		metas, err := w.s.Stat(context.Background(), w.root.Name(), []string{name})
 		if err != nil {
 			return err
 		}
-		if owner, mode, err = parseStat(string(out)); err != nil {
-			return fmt.Errorf("stat %s in the session: %w", name, err)
-		}
+		owner, mode = fileOwner{metas[0].UID, metas[0].GID}, metas[0].Mode
 	}
 	dir, base := path.Split(name)
 	tmp := ""
@@ -204,21 +217,6 @@ func modeBits(m fs.FileMode) uint32 {
 }
 
 func modeArg(m fs.FileMode) string { return fmt.Sprintf("0%04o", modeBits(m)) }
-
-// parseStat reads `stat -c "%u %g %a"`.
-func parseStat(out string) (fileOwner, fs.FileMode, error) {
-	f := strings.Fields(out)
-	if len(f) != 3 {
-		return fileOwner{}, 0, fmt.Errorf("unexpected stat output %q", out)
-	}
-	uid, err1 := strconv.Atoi(f[0])
-	gid, err2 := strconv.Atoi(f[1])
-	m, err3 := strconv.ParseUint(f[2], 8, 32)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return fileOwner{}, 0, fmt.Errorf("unexpected stat output %q", out)
-	}
-	return fileOwner{uid, gid}, fileMode(uint32(m)), nil
-}
 
 // fileMode is modeBits' inverse.
 func fileMode(v uint32) fs.FileMode {

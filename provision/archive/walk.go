@@ -47,26 +47,17 @@ type fileID struct{ dev, ino uint64 }
 
 // tarWalker holds the state of one WriteTar.
 type tarWalker struct {
-	ctx     context.Context
-	tw      *tar.Writer
-	src     string
-	skip    func(string, fs.FileInfo) SkipAction
-	exclude map[fileID]bool // folders never entered (CopyDir's destination)
-	links   map[fileID]string
-	buf     []byte
-	xbuf    []byte
+	tw    *tar.Writer
+	links map[fileID]string
+	buf   []byte
+	xbuf  []byte
 }
 
 func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool) error {
-	resolvedSrc, err := filepath.EvalSymlinks(src)
-	if err != nil {
-		return fmt.Errorf("source folder: %w", err)
-	}
 	t := &tarWalker{
-		ctx: ctx, tw: tar.NewWriter(w), src: resolvedSrc, skip: skip, exclude: exclude,
-		links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
+		tw: tar.NewWriter(w), links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
 	}
-	if err := filepath.WalkDir(resolvedSrc, t.visit); err != nil {
+	if err := walkTree(ctx, src, skip, exclude, t.write); err != nil {
 		return err
 	}
 	if err := t.tw.Close(); err != nil {
@@ -75,57 +66,87 @@ func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs
 	return nil
 }
 
-func (t *tarWalker) visit(p string, d fs.DirEntry, walkErr error) error {
-	if walkErr != nil {
-		return fmt.Errorf("read source %q: %w", p, walkErr)
-	}
-	if err := t.ctx.Err(); err != nil {
-		return err
-	}
-	rel, err := filepath.Rel(t.src, p)
+// WalkTree calls fn for every path of the folder src that WriteTar would
+// write, in the same order, with its relative name ("." first, then
+// slash-separated names in lexical walk order) and lstat info: for a
+// program that archives a tree from a list of names (GNU tar -T with
+// --no-recursion). skip is WriteTar's.
+func WalkTree(ctx context.Context, src string, skip func(rel string, info fs.FileInfo) SkipAction, fn func(rel string, info fs.FileInfo) error) error {
+	return walkTree(ctx, src, skip, nil, func(_, rel string, info fs.FileInfo, _ *unix.Stat_t) error {
+		return fn(rel, info)
+	})
+}
+
+// walkTree is the one walk of a source folder: it applies skip (never to
+// the root), leaves out sockets (tar cannot hold them) and the folders in
+// exclude, and calls visit for every path that stays, with its build-host
+// path, relative name and lstat. src itself may be a symlink; nothing below
+// it is followed.
+func walkTree(ctx context.Context, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool,
+	visit func(p, rel string, info fs.FileInfo, st *unix.Stat_t) error) error {
+	resolvedSrc, err := filepath.EvalSymlinks(src)
 	if err != nil {
-		return err
+		return fmt.Errorf("source folder: %w", err)
 	}
-	rel = filepath.ToSlash(rel)
-	info, err := d.Info()
-	if err != nil {
-		return fmt.Errorf("stat source %q: %w", p, err)
-	}
-	st, ok := info.Sys().(*unix.Stat_t)
-	if !ok {
-		st = new(unix.Stat_t)
-		if err := unix.Lstat(p, st); err != nil {
+	return filepath.WalkDir(resolvedSrc, func(p string, d fs.DirEntry, walkErr error) error {
+		if walkErr != nil {
+			return fmt.Errorf("read source %q: %w", p, walkErr)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(resolvedSrc, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		info, err := d.Info()
+		if err != nil {
 			return fmt.Errorf("stat source %q: %w", p, err)
 		}
-	}
-	isDir := info.IsDir()
-	if isDir && t.exclude[fileID{uint64(st.Dev), uint64(st.Ino)}] {
-		return fs.SkipDir
-	}
-	action := Keep
-	if rel != "." && t.skip != nil {
-		action = t.skip(rel, info)
-	}
-	if action == SkipEntry {
-		if isDir {
+		st, ok := info.Sys().(*unix.Stat_t)
+		if !ok {
+			st = new(unix.Stat_t)
+			if err := unix.Lstat(p, st); err != nil {
+				return fmt.Errorf("stat source %q: %w", p, err)
+			}
+		}
+		isDir := info.IsDir()
+		if isDir && exclude[fileID{uint64(st.Dev), uint64(st.Ino)}] {
+			return fs.SkipDir
+		}
+		action := Keep
+		if rel != "." && skip != nil {
+			action = skip(rel, info)
+		}
+		if action == SkipEntry {
+			if isDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if info.Mode()&fs.ModeSocket != 0 {
+			return nil
+		}
+		if err := visit(p, rel, info, st); err != nil {
+			return err
+		}
+		if isDir && action == KeepDirOnly {
 			return fs.SkipDir
 		}
 		return nil
-	}
-	if info.Mode()&fs.ModeSocket != 0 {
-		return nil
-	}
-	if err := t.write(p, rel, info, st); err != nil {
-		return fmt.Errorf("archive %q: %w", p, err)
-	}
-	if isDir && action == KeepDirOnly {
-		return fs.SkipDir
-	}
-	return nil
+	})
 }
 
 // write emits one header, and the content of a regular file.
 func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
+	if err := t.writeEntry(p, rel, info, st); err != nil {
+		return fmt.Errorf("archive %q: %w", p, err)
+	}
+	return nil
+}
+
+func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
 	hdr := &tar.Header{
 		Name:    rel,
 		Mode:    int64(st.Mode & 0o7777),
@@ -273,45 +294,4 @@ func splitNul(b []byte) [][]byte {
 		b = b[i+1:]
 	}
 	return out
-}
-
-// TreeNames lists what WriteTar would write of the folder src, as names
-// relative to it ("." first, then in lexical walk order), for a program
-// that archives a tree from a list of names (GNU tar -T with
-// --no-recursion). skip is WriteTar's; sockets are left out as there.
-func TreeNames(ctx context.Context, src string, skip func(rel string, info fs.FileInfo) SkipAction) ([]string, error) {
-	var names []string
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("read source %q: %w", p, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		action := Keep
-		if rel != "." && skip != nil {
-			info, err := d.Info()
-			if err != nil {
-				return fmt.Errorf("stat source %q: %w", p, err)
-			}
-			action = skip(rel, info)
-		}
-		switch {
-		case action == SkipEntry && d.IsDir():
-			return fs.SkipDir
-		case action == SkipEntry, d.Type()&fs.ModeSocket != 0:
-			return nil
-		}
-		names = append(names, rel)
-		if d.IsDir() && action == KeepDirOnly {
-			return fs.SkipDir
-		}
-		return nil
-	})
-	return names, err
 }

@@ -4,9 +4,24 @@
 // that call libc. They intercept libc through LD_PRELOAD, and a Go program
 // makes its system calls itself, so every change the session must see (and
 // every rename or removal, which pseudo tracks by path and fakeroot by
-// inode) goes through a program run in the session: GNU tar for trees,
-// mkdir, mv, rm, chown and chmod for the rest, batched into a handful of
-// processes whatever the size of the tree.
+// inode) goes through a program run in the session, and so does every read
+// of owners, modes and device numbers: GNU tar for trees, stat, mkdir, mv,
+// rm, chown and chmod for the rest, batched into a handful of processes
+// whatever the size of the tree.
+//
+// Two habits of the sessions are worked around here, both measured with
+// Debian's fakeroot 1.31 and pseudo 1.9:
+//
+//   - GNU tar creates a file with its final mode and does not chmod it
+//     again, so a file of mode 0000 is really 0000 and the build user's
+//     later readers (another container's copy, the image maker) cannot
+//     open it. A chmod run in the session records the mode and leaves the
+//     real file readable by its owner, so Extract runs one for such files.
+//   - GNU tar --xattrs makes a regular file that carries xattrs with
+//     mknod(mode) before writing it, and fakeroot records such a file
+//     without a file type ("Unknown file type" to every later tar -c).
+//     Under fakeroot Extract therefore leaves xattrs to setfattr, run on
+//     the finished files.
 package fakeroot
 
 import (
@@ -24,9 +39,15 @@ import (
 // with.
 var ErrNoGNUTar = errors.New("GNU tar not found")
 
+// Kinds of session.
+const (
+	KindFakeroot = "fakeroot"
+	KindPseudo   = "pseudo"
+)
+
 // Session is the fakeroot-like session this process runs in.
 type Session struct {
-	// Kind is "fakeroot", "pseudo", or a description of another
+	// Kind is KindFakeroot, KindPseudo, or a description of another
 	// LD_PRELOAD layer that makes programs see uid 0.
 	Kind string
 	tar  string
@@ -46,11 +67,12 @@ func Detect(ctx context.Context) (*Session, error) {
 	s := &Session{Kind: kind()}
 	tarPath, err := exec.LookPath("tar")
 	if err != nil {
-		return nil, fmt.Errorf("inside %s: %w: install GNU tar, which writes the container's files in the session", s.Kind, ErrNoGNUTar)
+		return nil, fmt.Errorf("inside %s: %w on PATH: install GNU tar, which writes the container's files in the session", s.Kind, ErrNoGNUTar)
 	}
 	version, _ := exec.CommandContext(ctx, tarPath, "--version").Output()
 	if !bytes.Contains(version, []byte("GNU tar")) {
-		return nil, fmt.Errorf("inside %s: %s is not GNU tar: %w", s.Kind, tarPath, ErrNoGNUTar)
+		return nil, fmt.Errorf("inside %s: %s is not GNU tar (%w): put GNU tar first on PATH, which writes the container's files in the session",
+			s.Kind, tarPath, ErrNoGNUTar)
 	}
 	s.tar = tarPath
 	return s, nil
@@ -60,9 +82,9 @@ func Detect(ctx context.Context) (*Session, error) {
 func kind() string {
 	switch {
 	case os.Getenv("FAKEROOTKEY") != "":
-		return "fakeroot"
+		return KindFakeroot
 	case os.Getenv("PSEUDO_PREFIX") != "" || strings.Contains(os.Getenv("LD_PRELOAD"), "libpseudo"):
-		return "pseudo"
+		return KindPseudo
 	}
 	return "an LD_PRELOAD root emulation (" + os.Getenv("LD_PRELOAD") + ")"
 }
@@ -70,65 +92,27 @@ func kind() string {
 // Run runs a program in the session; its stdin is stdin (may be nil).
 // The error carries what the program said.
 func (s *Session) Run(ctx context.Context, stdin io.Reader, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdin = stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s (in %s): %w: %s", name, s.Kind, err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+	return s.runIn(ctx, "", stdin, nil, name, args...)
 }
 
 // Output runs a program in the session and returns its standard output.
 func (s *Session) Output(ctx context.Context, name string, args ...string) ([]byte, error) {
+	var out bytes.Buffer
+	if err := s.runIn(ctx, "", nil, &out, name, args...); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// runIn runs a program in the folder dir ("": this process's) and returns
+// a *ProgramError when it fails.
+func (s *Session) runIn(ctx context.Context, dir string, stdin io.Reader, stdout io.Writer, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir, cmd.Stdin, cmd.Stdout = dir, stdin, stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("%s (in %s): %w: %s", name, s.Kind, err, strings.TrimSpace(stderr.String()))
+	if err := cmd.Run(); err != nil {
+		return s.programError(name, dir, err, stderr.String())
 	}
-	return out, nil
-}
-
-// tarFlags keep everything a rootfs holds, by number.
-var tarFlags = []string{"--numeric-owner", "--xattrs", "--xattrs-include=*", "--no-recursion"}
-
-// Extract unpacks the tar stream r into the existing folder dir with GNU
-// tar in the session, which records owners, devices, modes and xattrs as
-// root would have them.
-func (s *Session) Extract(ctx context.Context, dir string, r io.Reader) error {
-	args := append([]string{"-x", "-p", "--same-owner", "-f", "-", "-C", dir}, tarFlags[:3]...)
-	return s.Run(ctx, r, s.tar, args...)
-}
-
-// Archive starts GNU tar in the session writing a tar stream of the given
-// names (relative to dir, each archived alone: folders without their
-// members) as the session sees them. The caller reads the stream and then
-// calls wait.
-func (s *Session) Archive(ctx context.Context, dir string, names []string) (io.ReadCloser, func() error, error) {
-	list := strings.Join(names, "\x00")
-	// --no-recursion and --null are positional: they hold for the names
-	// that follow, so they come before -T.
-	args := append([]string{"-c", "-f", "-", "-C", dir}, tarFlags...)
-	args = append(args, "--null", "-T", "-")
-	cmd := exec.CommandContext(ctx, s.tar, args...)
-	cmd.Stdin = strings.NewReader(list)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("start tar (in %s): %w", s.Kind, err)
-	}
-	wait := func() error {
-		if err := cmd.Wait(); err != nil {
-			return fmt.Errorf("tar -c (in %s): %w: %s", s.Kind, err, strings.TrimSpace(stderr.String()))
-		}
-		return nil
-	}
-	return out, wait, nil
+	return nil
 }
