@@ -107,10 +107,28 @@ func (f *fixups) filter(r io.Reader, w io.Writer) error {
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("pass %s on: %w", hdr.Name, err)
 		}
-		if _, err := io.Copy(tw, tr); err != nil {
+		body := &readErr{r: tr}
+		if _, err := io.Copy(tw, body); err != nil {
+			if body.err != nil {
+				return fmt.Errorf("read the tar stream: %s: %w", hdr.Name, body.err)
+			}
 			return fmt.Errorf("pass %s on: %w", hdr.Name, err)
 		}
 	}
+}
+
+// readErr keeps its reader's error apart from the writer's in io.Copy.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 // takeXattrs moves the entry's xattrs out of its header into the
