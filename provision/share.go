@@ -112,8 +112,9 @@ func (p *Plan) planShares(m lxc.IDMap, mapped bool) error {
 		case !info.IsDir():
 			return fieldErrorf("share", spec, "%s is not a folder", inroot.Describe(p.target, s.Host))
 		default:
-			uid, gid := inroot.Owner(info)
-			s.Owner, s.mode = lxc.Owner{UID: uid, GID: gid}, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+			if s.Owner, s.mode, err = p.ownerMode(s.Host, info); err != nil {
+				return fieldErrorf("share", spec, "%w", err)
+			}
 		}
 		s.Mode = octal(s.mode)
 		s.Access = lxc.ExplainAccess(m, s.Owner, s.mode|fs.ModeDir, false)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path"
@@ -178,12 +179,21 @@ func TestSessionProvisionsItsOwnTarget(t *testing.T) {
 mkdir t
 unpack "$ROOTFS" t "$XATTRS"
 "$TL" $ARGS --target t > first.txt
-"$TL" $ARGS --target t > second.txt
+"$TL" $ARGS --target t --json > second.json
 snapshot t out.tar
 `, "TL="+f.bin, "ROOTFS="+f.rootfs, "XATTRS="+f.xattrs, "ARGS="+strings.Join(args, " "))
-		second, _ := os.ReadFile(filepath.Join(f.dir, "second.txt"))
-		if !strings.Contains(string(second), "Nothing to change") {
-			t.Errorf("second run in %s changed something:\n%s%s", k.Name, second, out)
+		// The rerun reads the share folder the first one made as the
+		// session records it.
+		data, _ := os.ReadFile(filepath.Join(f.dir, "second.json"))
+		var second provision.Report
+		if err := json.Unmarshal(data, &second); err != nil {
+			t.Fatalf("second run's report: %v\n%s%s", err, data, out)
+		}
+		if second.Changed {
+			t.Errorf("second run in %s changed something:\n%s", k.Name, data)
+		}
+		if sh := second.Shares[0]; sh.Owner.UID != 1000 || sh.Owner.GID != 1000 || sh.Mode != "7770" {
+			t.Errorf("second run in %s finds the share folder owned by %d:%d, mode %s; want 1000:1000 7770", k.Name, sh.Owner.UID, sh.Owner.GID, sh.Mode)
 		}
 		report, _ := f.matchesRootRun(t, k, f.rootfs, args[1:]...)
 		device := unpackExtracted(t, filepath.Join(f.dir, "out.tar"))
