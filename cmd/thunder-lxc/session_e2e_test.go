@@ -41,7 +41,7 @@ func inEachSession(t *testing.T, test func(t *testing.T, k sessiontest.Kind, f *
 }
 
 // newSessionFixture builds the tool and the archives.
-func newSessionFixture(t *testing.T) *sessionFixture {
+func newSessionFixture(t testing.TB) *sessionFixture {
 	t.Helper()
 	f := &sessionFixture{dir: sessiontest.WorkDir(t)}
 	f.bin = filepath.Join(f.dir, "thunder-lxc")
@@ -76,7 +76,7 @@ func newSessionFixture(t *testing.T) *sessionFixture {
 // cannot read: device nodes, a FIFO, a setuid program with a hardlink, a
 // file capability, a user xattr, a 0700 /root with a 0000 file, a 0555
 // folder with a 0400 file, a folder owned by another user.
-func richRootfs(t *testing.T, dir string) {
+func richRootfs(t testing.TB, dir string) {
 	t.Helper()
 	treetest.BusyboxRootfs(t, dir)
 	treetest.Run(t, "cp", "-a", filepath.Join(treetest.RepoRoot(t), "testdata/sample-target")+"/.", dir)
@@ -93,7 +93,7 @@ mkdir ro; printf 'ro' > ro/file; chmod 0400 ro/file; chmod 0555 ro
 }
 
 // writePlugin adds a plugin config in Local mode to the target.
-func writePlugin(t *testing.T, target, callsign string) {
+func writePlugin(t testing.TB, target, callsign string) {
 	t.Helper()
 	config := `{"locator": "libThunder` + callsign + `.so", "classname": "` + callsign + `", "configuration": {"root": {"mode": "Local"}}}` + "\n"
 	if err := os.WriteFile(filepath.Join(target, "etc/Thunder/plugins", callsign+".json"), []byte(config), 0o644); err != nil {

@@ -78,7 +78,7 @@ func programWrappers(t *testing.T, dir string) string {
 // bigRootfs makes a rootfs tar (as root, with GNU tar) that is a Thunder
 // target and a busybox rootfs with files small files more, 100 a folder;
 // it returns the getfattr dump of the tree, written beside the tar.
-func bigRootfs(t *testing.T, tarball string, files int) string {
+func bigRootfs(t testing.TB, tarball string, files int) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "rootfs")
 	richRootfs(t, dir)

@@ -95,15 +95,6 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, name string, args ..
 	return s.runIn(ctx, "", stdin, nil, name, args...)
 }
 
-// Output runs a program in the session and returns its standard output.
-func (s *Session) Output(ctx context.Context, name string, args ...string) ([]byte, error) {
-	var out bytes.Buffer
-	if err := s.runIn(ctx, "", nil, &out, name, args...); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
-
 // runIn runs a program in the folder dir ("": this process's) and returns
 // a *ProgramError when it fails.
 func (s *Session) runIn(ctx context.Context, dir string, stdin io.Reader, stdout io.Writer, name string, args ...string) error {
