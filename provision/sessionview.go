@@ -18,7 +18,7 @@ func (p *Plan) ownerMode(devicePath string, info fs.FileInfo) (lxc.Owner, fs.Fil
 		uid, gid := inroot.Owner(info)
 		return lxc.Owner{UID: uid, GID: gid}, info.Mode() & bits, nil
 	}
-	resolved, err := inroot.Resolve(p.root, devicePath, true)
+	resolved, err := inroot.Resolve(p.target, devicePath, true)
 	if err != nil {
 		return lxc.Owner{}, 0, err
 	}

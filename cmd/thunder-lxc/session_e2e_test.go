@@ -174,7 +174,7 @@ func startsWithWritableRoot(t *testing.T, device string, report provision.Report
 func TestSessionProvisionsItsOwnTarget(t *testing.T) {
 	lxctest.NeedLXC(t)
 	inEachSession(t, func(t *testing.T, k sessiontest.Kind, f *sessionFixture) {
-		args := []string{"provision", "OCDM", "Other", "--keep-id", "1000", "--share", "/thunder-lxc-session-share:TestLogging"}
+		args := []string{"provision", "OCDM", "Other", "--keep-id", "1000", "--share", lxctest.UniqueDevicePath("/var/log", "TestLogging") + ":TestLogging"}
 		out := sessiontest.MustRun(t, k, f.dir, `
 mkdir t
 unpack "$ROOTFS" t "$XATTRS"
