@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // paxXattr starts the PAX records that hold extended attributes.
@@ -65,8 +66,12 @@ func FirstCause(errs ...error) error {
 	return follow
 }
 
+// brokenPipe tells a stage that stopped because the next one did: a
+// closed pipe in this process, or a program killed by SIGPIPE or saying
+// "Broken pipe" (GNU tar, when SIGPIPE is ignored).
 func brokenPipe(err error) bool {
-	if errors.Is(err, io.ErrClosedPipe) || errors.Is(err, os.ErrClosed) || strings.Contains(err.Error(), "broken pipe") {
+	if errors.Is(err, io.ErrClosedPipe) || errors.Is(err, os.ErrClosed) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(strings.ToLower(err.Error()), "broken pipe") {
 		return true
 	}
 	var exit *exec.ExitError

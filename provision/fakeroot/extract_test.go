@@ -162,7 +162,8 @@ func TestFirstCause(t *testing.T) {
 	real := errors.New("shift uid 70000: out of range")
 	closed := errors.Join(errors.New("write"), os.ErrClosed)
 	exitPipe := exec.Command("sh", "-c", "kill -PIPE $$").Run()
-	if FirstCause(nil, closed, exitPipe, real) != real {
+	tarSaid := (&Session{Kind: KindFakeroot, tar: "tar"}).programError("tar", "/t", errors.New("exit status 2"), "tar: -: Cannot write: Broken pipe")
+	if FirstCause(nil, closed, exitPipe, tarSaid, real) != real {
 		t.Error("a pipe error was taken for the cause")
 	}
 	if FirstCause(exitPipe, nil) != exitPipe {
