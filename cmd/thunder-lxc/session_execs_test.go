@@ -14,7 +14,7 @@ import (
 )
 
 // sessionPrograms are the programs the tool may start in a session.
-var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown", "chmod", "setfattr"}
+var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown", "chmod", "touch", "setfattr"}
 
 // maxProgramsPerContainer bounds the programs one provisioning starts in a
 // session for each container, whatever the size of the rootfs: a handful
@@ -40,7 +40,7 @@ mkdir "t$FILES"
 unpack "$ROOTFS" "t$FILES" "$XATTRS"
 touch "$EXEC_LOG"
 PATH="$WRAPPERS" "$TL" provision OCDM Other --target "t$FILES" --keep-id 1000 --share /var/log/TestLogging:TestLogging > /dev/null
-`, "TL="+f.bin, "ROOTFS="+rootfs, "FILES="+fmt.Sprint(files), "XATTRS="+xattrs, "WRAPPERS="+wrappers, "EXEC_LOG="+log)
+`, "SOURCE_DATE_EPOCH=1700000000", "TL="+f.bin, "ROOTFS="+rootfs, "FILES="+fmt.Sprint(files), "XATTRS="+xattrs, "WRAPPERS="+wrappers, "EXEC_LOG="+log)
 			runs = append(runs, countLines(t, log))
 		}
 		small, big := describeCounts(runs[0]), describeCounts(runs[1])
