@@ -36,32 +36,34 @@ func WriteImage(ctx context.Context, ip *ImagePlan) (*Report, error) {
 	}
 	if err := ip.write(ctx, out, report); err != nil {
 		out.abort()
-		return nil, fmt.Errorf("write image %s: %w; nothing was written", ip.outName(), err)
+		return nil, ip.writeError(err)
 	}
 	if err := out.commit(); err != nil {
-		return nil, fmt.Errorf("write image %s: %w; nothing was written", ip.outName(), err)
+		return nil, ip.writeError(err)
 	}
 	report.finish(start)
 	return report, nil
 }
 
-func (ip *ImagePlan) outName() string {
+// writeError says what a failure left: no output file, or an incomplete
+// stream on standard output.
+func (ip *ImagePlan) writeError(err error) error {
 	if ip.out == "-" {
-		return "to standard output"
+		return fmt.Errorf("write image to standard output: %w; what was written there is incomplete", err)
 	}
-	return fmt.Sprintf("%q", ip.out)
+	return fmt.Errorf("write image %q: %w; nothing was written", ip.out, err)
 }
 
 // write streams the whole output tarball into out.
-func (ip *ImagePlan) write(ctx context.Context, out io.Writer, report *Report) error {
+func (ip *ImagePlan) write(ctx context.Context, out *imageOutput, report *Report) error {
 	cw, err := archive.Compress(out, ip.format)
 	if err != nil {
 		return err
 	}
 	// A plain tar into a file: content can be copied file to file.
-	file, _ := out.(*imageOutput).Writer.(*os.File)
-	if ip.format != archive.FormatTar {
-		file = nil
+	var file *os.File
+	if ip.format == archive.FormatTar {
+		file = out.file
 	}
 	tw := archive.NewTarOut(cw, file)
 	w := &imageWriter{ip: ip, tw: tw}
