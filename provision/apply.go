@@ -243,7 +243,12 @@ func (p *Plan) state(c *ContainerPlan) State {
 		Arch:         c.data.Arch,
 		Fingerprint:  c.shaping.fingerprint(),
 		Shaping:      &c.shaping,
-		Made:         p.made,
+		Made:         c.records.made,
+
+		PluginConfigBefore: c.records.before,
+		SeccompCommented:   c.records.seccomp,
+		Grants:             c.records.grants,
+		Records:            true,
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"os"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -59,11 +58,11 @@ type Plan struct {
 	// Both come from SOURCE_DATE_EPOCH.
 	clock, clamp time.Time
 	template     *lxc.Template
-	// made is what this run and earlier ones created outside container
-	// folders (device paths), recorded in each container's state.
-	made   []string
-	idmap  lxc.IDMap
-	mapped bool
+	// grantsAdded are the lines this run adds to each subuid/subgid file
+	// (device path).
+	grantsAdded map[string][]string
+	idmap       lxc.IDMap
+	mapped      bool
 }
 
 // ContainerPlan is one plugin's container.
@@ -86,6 +85,7 @@ type ContainerPlan struct {
 	// state is what an earlier run recorded in the container folder.
 	state    State
 	hasState bool
+	records  containerRecords
 }
 
 // Edit is one file of the target that changes.
@@ -192,7 +192,7 @@ func (p *Plan) build(ctx context.Context) error {
 			return err
 		}
 	}
-	return p.planMade(earlier)
+	return p.planRecords()
 }
 
 // madeEarlier is what earlier runs made outside the container folders of
@@ -205,44 +205,6 @@ func (p *Plan) madeEarlier() map[string]bool {
 		}
 	}
 	return made
-}
-
-// planMade works out what this run creates outside the container folders,
-// recorded (with what earlier runs made) in every container's state.
-func (p *Plan) planMade(earlier map[string]bool) error {
-	made := earlier
-	add := func(devicePath string) error {
-		parts, err := missingParts(p.target, devicePath)
-		if err != nil {
-			return fmt.Errorf("look at %s: %w", inroot.Describe(p.target, devicePath), err)
-		}
-		for _, part := range parts {
-			made[part] = true
-		}
-		return nil
-	}
-	for _, c := range p.Containers {
-		if err := add(c.Dir); err != nil {
-			return err
-		}
-	}
-	for _, s := range p.Shares {
-		if err := add(s.Host); err != nil {
-			return err
-		}
-	}
-	for _, e := range p.Edits {
-		if e.missing && e.Changed() {
-			if err := add(e.Path); err != nil {
-				return err
-			}
-		}
-	}
-	for m := range made {
-		p.made = append(p.made, "/"+m)
-	}
-	sort.Strings(p.made)
-	return nil
 }
 
 // planPlugin finds the plugin's config and plans its mode edit.

@@ -41,6 +41,28 @@ type State struct {
 	// still counts), since the first run's copy was made before they
 	// existed.
 	Made []string `json:"made,omitempty"`
+
+	// What remove needs to undo the run exactly; state files written
+	// before these existed lack them, and remove then does less (it says
+	// what). A change several containers rely on (a share folder, a
+	// subuid line, the seccomp line) is recorded by each of them, by the
+	// one that made it and by every later one that relies on it, and
+	// remove undoes it with the last container that records it.
+
+	// PluginConfigBefore is the plugin config's content before the first
+	// provisioning, which remove writes back when the file is still as
+	// the tool left it.
+	PluginConfigBefore []byte `json:"pluginConfigBefore,omitempty"`
+	// SeccompCommented are the lxc.seccomp.profile lines of common.conf
+	// as they were before the tool commented them out, restored once no
+	// container of the tool remains.
+	SeccompCommented []string `json:"seccompCommented,omitempty"`
+	// Grants are, by device path (/etc/subuid, /etc/subgid), the lines
+	// the tool added that this container's ID map relies on.
+	Grants map[string][]string `json:"grants,omitempty"`
+	// Records tells that the fields above were written (a state file of
+	// an older version has none, which does not mean nothing to undo).
+	Records bool `json:"records,omitempty"`
 }
 
 // Shaping is everything that shapes a container's rootfs.

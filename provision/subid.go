@@ -20,6 +20,10 @@ func (p *Plan) planSubIDGrants(m lxc.IDMap) error {
 			Why: "root already has the subordinate IDs the ID map needs"}
 		if len(f.Missing) > 0 {
 			e.New = lxc.AddGrants(f.Content, f.Missing)
+			if p.grantsAdded == nil {
+				p.grantsAdded = map[string][]string{}
+			}
+			p.grantsAdded[f.File] = f.Missing
 			e.Why = fmt.Sprintf("grant root %s (the device has %s, which refuses ungranted ranges)", strings.Join(f.Missing, ", "), f.Tool)
 		}
 		p.Edits = append(p.Edits, e)
