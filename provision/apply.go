@@ -154,8 +154,8 @@ func (p *Plan) buildContainer(ctx context.Context, w targetWriter, c *ContainerP
 		// Only a folder this run made in its own 0700 staging folder,
 		// which nothing else can have replaced by a symlink.
 		src = rootfsSource{dir: filepath.Join(p.root.Name(), filepath.FromSlash(built))}
-	} else if p.Source.Kind == SourceTarball {
-		tarball, _, err := archive.OpenTarball(p.Source.Path)
+	} else if p.Source.Kind == SourceTarball || p.Source.Kind == SourceStream {
+		tarball, _, err := archive.OpenTarball(p.Source.tarballFile())
 		if err != nil {
 			return nil, archive.Stats{}, err
 		}

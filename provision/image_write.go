@@ -243,7 +243,7 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 	if ip.Source.Kind == SourceImage {
 		opts.Skip = ip.own.leavesOut
 	} else {
-		file = ip.Source.Path
+		file = ip.Source.tarballFile()
 	}
 	in, err := archive.OpenTarInput(file)
 	if err != nil {

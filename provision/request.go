@@ -6,6 +6,7 @@ package provision
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -60,6 +61,11 @@ type Request struct {
 	DryRun bool
 	// Progress, when set, receives the bytes written while unpacking.
 	Progress func(written int64)
+	// Stdin is read for a Source of "-" (nil: the process's).
+	Stdin io.Reader
+	// stream is a stream source already read into a spool (apply reads
+	// it once for all its containers).
+	stream *spooledStream
 }
 
 // The guide's environment: Thunder starts a bare program name inside the

@@ -36,6 +36,16 @@ type Source struct {
 	Fingerprint string `json:"fingerprint"`
 	// skip decides which folders of a folder source are not copied.
 	skip func(rel string, info fs.FileInfo) skipKind
+	// spool is the file holding a stream's bytes.
+	spool string
+}
+
+// tarballFile is the file to read a tarball or stream source from.
+func (s Source) tarballFile() string {
+	if s.spool != "" {
+		return s.spool
+	}
+	return s.Path
 }
 
 // skipKind is what happens to one path of a folder source.
@@ -70,8 +80,20 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 		p.sourceFS = p.image.index
 		return nil
 	}
-	if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), own, unstable, p.session); err != nil {
-		return err
+	switch {
+	case p.Request.stream != nil:
+		p.Source = p.Request.stream.source(p.Request.Source)
+	case isStream(p.Request.Source):
+		stream, err := spoolStream(ctx, p.Request.Source, p.Request.Stdin)
+		if err != nil {
+			return err
+		}
+		p.closers = append(p.closers, stream)
+		p.Source = stream.source(p.Request.Source)
+	default:
+		if p.Source, err = openSource(ctx, p.Request.Source, p.target.Name(), own, unstable, p.session); err != nil {
+			return err
+		}
 	}
 	switch p.Source.Kind {
 	case SourceTarget:
@@ -83,11 +105,11 @@ func (p *Plan) openSource(ctx context.Context, unstable map[string]bool) error {
 		}
 		p.closers = append(p.closers, root)
 		p.sourceFS = root
-	case SourceTarball:
+	case SourceTarball, SourceStream:
 		if p.image != nil || p.Request.DryRun && p.Request.Arch == "auto" {
 			// The real run reads the arch after unpacking; a dry run must
 			// show the same config, so it reads the tarball once.
-			if p.sourceFS, err = indexTarball(ctx, p.Source.Path, nil); err != nil {
+			if p.sourceFS, err = indexTarball(ctx, p.Source.tarballFile(), nil); err != nil {
 				return err
 			}
 		}
@@ -121,7 +143,7 @@ func openSource(ctx context.Context, src, target string, own ownFolders, unstabl
 		return s, s.fingerprintDir(ctx, nil, session)
 	}
 	if !info.Mode().IsRegular() {
-		return Source{}, fmt.Errorf("rootfs source %q is neither a file nor a folder: give a rootfs tarball or folder", src)
+		return Source{}, fmt.Errorf("rootfs source %q is neither a file, a folder nor a pipe: give a rootfs tarball, folder or stream", src)
 	}
 	st := info.Sys().(*syscall.Stat_t)
 	fp := fmt.Sprintf("tarball\x00%s\x00%d\x00%d\x00%d\x00%d", abs, info.Size(), info.ModTime().UnixNano(), st.Ino, st.Ctim.Nano())

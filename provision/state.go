@@ -98,6 +98,8 @@ func (s Shaping) differences(was *Shaping, sourceKind string) []string {
 			out = append(out, "files of the target (the source) were added, removed or changed")
 		case SourceImage:
 			out = append(out, "entries of the image (the source) were added, removed or changed")
+		case SourceStream:
+			out = append(out, "the stream's bytes differ from the earlier run's")
 		default:
 			out = append(out, "the source changed (another file, or a file's size or time)")
 		}

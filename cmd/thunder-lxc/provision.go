@@ -31,9 +31,9 @@ root filesystem DIR:
   - comments out lxc.seccomp.profile in /usr/share/lxc/config/common.conf
   - sets configuration.root.mode to "Container" in the plugin's JSON config
 
-SRC is a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its first bytes)
-or a folder; without --rootfs the target itself is copied, minus every container
-folder. Nothing is half-done: on any error the target is left as it was, and a
+SRC is a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its first bytes),
+a folder, or a stream: - for standard input, or a FIFO; without --rootfs the
+target itself is copied, minus every container folder. Nothing is half-done: on any error the target is left as it was, and a
 second identical run changes nothing.`,
 		Example: `  sudo thunder-lxc provision OCDM --target /media/rootfs --rootfs output/images/rootfs.tar.gz
   thunder-lxc provision OCDM --target output/target --dry-run`,
@@ -56,7 +56,7 @@ second identical run changes nothing.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			bar := f.out.progressDisplay(cmd, "unpacking rootfs")
-			f.req.Progress = bar.update
+			f.req.Progress, f.req.Stdin = bar.update, cmd.InOrStdin()
 			plan, err := provision.BuildPlan(cmd.Context(), f.req)
 			if err != nil {
 				return err
@@ -71,7 +71,7 @@ second identical run changes nothing.`,
 	}
 	flags := cmd.Flags()
 	flags.StringVar(&f.req.Target, "target", "", "folder holding the device's root filesystem (required)")
-	flags.StringVar(&f.req.Source, "rootfs", "", "rootfs tarball or folder to put in the container (default: the target itself, minus container folders)")
+	flags.StringVar(&f.req.Source, "rootfs", "", "rootfs tarball, folder or stream (- for standard input, or a FIFO) to put in the container (default: the target itself, minus container folders)")
 	addSharedFlags(cmd, &f.req, &f.ids)
 	f.out.add(cmd)
 	cmd.MarkFlagRequired("target")
