@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
+	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 )
 
@@ -54,12 +55,14 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 
 // writer picks how the target is changed: directly as root, or through
 // the fakeroot or pseudo session the tool runs in.
-func (p *Plan) writer() (targetWriter, error) {
+func (p *Plan) writer() (targetWriter, error) { return newTargetWriter(p.root, p.session) }
+
+func newTargetWriter(root *os.Root, session *fakeroot.Session) (targetWriter, error) {
 	if os.Geteuid() == 0 {
-		return rootWriter{p.root}, nil
+		return rootWriter{root}, nil
 	}
-	if p.session != nil {
-		return &sessionWriter{root: p.root, s: p.session}, nil
+	if session != nil {
+		return &sessionWriter{root: root, s: session}, nil
 	}
 	return nil, fmt.Errorf("%w: a container's rootfs keeps its file owners, device nodes and capabilities, which only root can create: "+
 		"run thunder-lxc as root, or inside the build's fakeroot or pseudo session (a Buildroot post-fakeroot script, a Yocto task under pseudo), "+

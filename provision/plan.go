@@ -3,7 +3,6 @@ package provision
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -103,14 +102,7 @@ type Edit struct {
 func (e *Edit) Changed() bool { return !bytes.Equal(e.Old, e.New) }
 
 // Close releases the target; Apply does not need it called first.
-func (p *Plan) Close() error {
-	var errs []error
-	for _, c := range p.closers {
-		errs = append(errs, c.Close())
-	}
-	p.closers = nil
-	return errors.Join(errs...)
-}
+func (p *Plan) Close() error { return closeAll(&p.closers) }
 
 // BuildPlan reads the target and the source and works out the plan. It
 // writes nothing. Every refusal (invalid plugin JSON, existing container)

@@ -112,19 +112,7 @@ func (r *Request) Validate() error {
 	bad := func(field string, value any, format string, args ...any) {
 		ps.add(fieldErrorf(field, value, format, args...))
 	}
-	if len(r.Callsigns) == 0 {
-		ps.add(errors.New("name at least one plugin callsign"))
-	}
-	seen := map[string]bool{}
-	for _, cs := range r.Callsigns {
-		if !callsignPattern.MatchString(cs) || cs == "." || cs == ".." {
-			ps.add(fmt.Errorf("callsign %q: use letters, digits, '_', '-' and '.'", cs))
-		}
-		if seen[cs] {
-			ps.add(fmt.Errorf("callsign %q given twice", cs))
-		}
-		seen[cs] = true
-	}
+	checkCallsigns(&ps, r.Callsigns)
 	if r.Target == "" {
 		bad("target", nil, "give the folder holding the device's root filesystem")
 	}
@@ -172,6 +160,24 @@ func (r *Request) Validate() error {
 		}
 	}
 	return ps.err()
+}
+
+// checkCallsigns adds a problem for each callsign that is malformed or
+// given twice, and one when there is none.
+func checkCallsigns(ps *problems, callsigns []string) {
+	if len(callsigns) == 0 {
+		ps.add(errors.New("name at least one plugin callsign"))
+	}
+	seen := map[string]bool{}
+	for _, cs := range callsigns {
+		if !callsignPattern.MatchString(cs) || cs == "." || cs == ".." {
+			ps.add(fmt.Errorf("callsign %q: use letters, digits, '_', '-' and '.'", cs))
+		}
+		if seen[cs] {
+			ps.add(fmt.Errorf("callsign %q given twice", cs))
+		}
+		seen[cs] = true
+	}
 }
 
 // devicePath joins device path parts.
