@@ -381,15 +381,20 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 		goes[p] = true
 		return true, nil
 	}
+	var kept []string
 	for _, p := range sortedKeys(candidates) {
 		g, err := decide(p)
 		if err != nil {
 			return err
 		}
-		if !g {
-			if info, err := rp.root.Lstat(p); err == nil && info.IsDir() {
-				rp.Kept = append(rp.Kept, KeptPath{Path: "/" + p, Why: "it holds files that are not the tool's (a share folder's data is the user's)"})
-			}
+		if info, err := rp.root.Lstat(p); !g && err == nil && info.IsDir() {
+			kept = append(kept, p)
+		}
+	}
+	// Named once, at the deepest: its parents stay because it does.
+	for _, p := range kept {
+		if !slices.ContainsFunc(kept, func(q string) bool { return strings.HasPrefix(q, p+"/") }) {
+			rp.Kept = append(rp.Kept, KeptPath{Path: "/" + p, Why: "it holds files the tool did not make (a share folder's data is the user's)"})
 		}
 	}
 	for _, p := range sortedKeys(goes) {
