@@ -74,7 +74,7 @@ func (p *Plan) apply(ctx context.Context, tx *transaction, report *Report) error
 	// The source is read once: later containers copy the first one's
 	// rootfs (already shifted) from its staging folder, which beats
 	// decompressing an xz or bzip2 tarball again.
-	first := ""
+	first, built := "", len(tx.stages)
 	for i, c := range p.Containers {
 		if c.Action == ActionUnchanged {
 			continue
@@ -89,7 +89,7 @@ func (p *Plan) apply(ctx context.Context, tx *transaction, report *Report) error
 			first = path.Join(s.container, "rootfs")
 		}
 	}
-	for _, s := range tx.stages {
+	for _, s := range tx.stages[built:] { // a batch's earlier plans committed theirs
 		if err := s.commit(); err != nil {
 			return err
 		}

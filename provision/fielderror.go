@@ -46,12 +46,19 @@ func fieldErrorf(field string, value any, format string, args ...any) *FieldErro
 // by name(field), in every problem of a collected list too. What wraps a
 // FieldError keeps its own words.
 func NameFields(err error, name func(field string) string) string {
+	return NameFieldValues(err, func(fe *FieldError) string { return name(fe.Field) })
+}
+
+// NameFieldValues is NameFields for a front end whose names depend on the
+// value too: an apply file names the list item a value came from
+// (containers[1].keep-id[0]).
+func NameFieldValues(err error, name func(*FieldError) string) string {
 	text := err.Error()
 	var list *multierror.Error
 	if errors.As(err, &list) {
 		renamed := make([]error, len(list.Errors))
 		for i, e := range list.Errors {
-			renamed[i] = errors.New(NameFields(e, name))
+			renamed[i] = errors.New(NameFieldValues(e, name))
 		}
 		format := list.ErrorFormat
 		if format == nil {
@@ -61,7 +68,7 @@ func NameFields(err error, name func(field string) string) string {
 	}
 	var fe *FieldError
 	if errors.As(err, &fe) {
-		return strings.Replace(text, fe.Error(), fe.named(name(fe.Field)), 1)
+		return strings.Replace(text, fe.Error(), fe.named(name(fe)), 1)
 	}
 	return text
 }
@@ -92,4 +99,22 @@ func problemList(errs []error) string {
 		b.WriteString("\n  - " + e.Error())
 	}
 	return b.String()
+}
+
+// JoinProblems collects errs into one list read as problems are (nil when
+// there are none): how a front end reports its own problems together with
+// a request's.
+func JoinProblems(errs ...error) error {
+	var ps problems
+	for _, err := range errs {
+		var list *multierror.Error
+		if errors.As(err, &list) {
+			for _, e := range list.Errors {
+				ps.add(e)
+			}
+		} else if err != nil {
+			ps.add(err)
+		}
+	}
+	return ps.err()
 }

@@ -405,3 +405,12 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 	}
 	return nil
 }
+
+// rootAndSession are the target and the session a remove plan writes
+// through; none for a nil plan.
+func (rp *RemovePlan) rootAndSession() (*os.Root, *fakeroot.Session) {
+	if rp == nil {
+		return nil, nil
+	}
+	return rp.root, rp.session
+}

@@ -217,6 +217,7 @@ func (p *Plan) grantRecords(states []State) map[string][]string {
 			}
 		}
 		if len(lines) > 0 {
+			slices.Sort(lines) // the same record, whichever run added which line
 			out[e.Path] = lines
 		}
 	}
