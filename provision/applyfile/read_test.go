@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -56,5 +57,26 @@ func TestParseRefusesWhatIsNoApplyFile(t *testing.T) {
 	}
 	if _, err := Parse("x.yaml", []byte("- OCDM\n")); err == nil {
 		t.Error("a list accepted as an apply file")
+	}
+}
+
+// The commented example of docs/apply.md is a valid apply file.
+func TestDocsExampleIsValid(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/apply.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, found := strings.Cut(string(doc), "```yaml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !found || !closed {
+		t.Fatal("docs/apply.md has no yaml example")
+	}
+	f, err := Parse("docs/apply.md", []byte(example))
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("the example: %v %v", err, f.Problems)
+	}
+	reqs, remove, err := f.Requests(nil)
+	if err != nil || len(reqs) != 3 || len(remove) != 1 || !slices.Equal(reqs[0].KeepUIDs, []int{1000}) {
+		t.Errorf("the example's requests: %v, %+v, remove %v", err, reqs, remove)
 	}
 }
