@@ -29,6 +29,7 @@ type stage struct {
 	parent    string       // existing folder the new tree is renamed into
 	dir       string       // the staging folder
 	first     string       // first path component below parent that is new
+	moved     string       // what commit moved from dir into parent
 	container string       // the new container folder, inside dir
 	final     string       // where the container folder ends up
 	replacing bool
@@ -110,7 +111,15 @@ func (s *stage) commit() error {
 			return fmt.Errorf("move the old container %s aside: %w", inroot.Describe(s.root, s.final), err)
 		}
 	}
-	if err := s.w.Rename(path.Join(s.dir, s.first), path.Join(s.parent, s.first)); err != nil {
+	// What is missing now: an earlier container of the same run may have
+	// made folders this one's path shares (a data path that was missing).
+	s.moved = s.first
+	if !s.replacing {
+		if s.moved = s.missingBelowParent(); s.moved == "" {
+			return fmt.Errorf("move the new container into %s: it exists now", inroot.Describe(s.root, s.final))
+		}
+	}
+	if err := s.w.Rename(path.Join(s.dir, s.moved), path.Join(s.parent, s.moved)); err != nil {
 		if s.replacing {
 			if back := s.w.Rename(path.Join(s.dir, "old"), s.final); back != nil {
 				return fmt.Errorf("move the new container into %s: %w (and the old one could not be moved back from %s: %v)",
@@ -123,12 +132,30 @@ func (s *stage) commit() error {
 	return nil
 }
 
+// missingBelowParent is the shallowest folder on the way from the parent
+// to the container folder that does not exist (relative to the parent), or
+// "" when the container folder exists.
+func (s *stage) missingBelowParent() string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(s.final, s.parent), "/")
+	if s.parent == "." {
+		rel = s.final
+	}
+	cur := ""
+	for _, part := range strings.Split(rel, "/") {
+		cur = path.Join(cur, part)
+		if _, err := s.root.Lstat(path.Join(s.parent, cur)); errors.Is(err, fs.ErrNotExist) {
+			return cur
+		}
+	}
+	return ""
+}
+
 // rollback undoes a commit: the old container (if any) is back in place.
 func (s *stage) rollback() error {
 	if !s.committed {
 		return nil
 	}
-	if err := s.w.Rename(path.Join(s.parent, s.first), path.Join(s.dir, s.first)); err != nil {
+	if err := s.w.Rename(path.Join(s.parent, s.moved), path.Join(s.dir, s.moved)); err != nil {
 		return fmt.Errorf("the new container %s stays (moving it out failed: %v)", inroot.Describe(s.root, s.final), err)
 	}
 	s.committed = false
