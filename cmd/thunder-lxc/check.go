@@ -99,6 +99,7 @@ func newCheckKernelCmd() *cobra.Command {
 	f := cmd.Flags()
 	o.out.add(cmd)
 	f.StringVar(&o.net, "net", "empty", "the container's lxc.net.0.type: "+strings.Join(netTypes, ", "))
+	cmd.RegisterFlagCompletionFunc("net", values(netTypes...))
 	f.BoolVar(&o.noIDMap, "no-idmap", false, "the container has no lxc.idmap (USER_NS becomes optional)")
 	f.StringVar(&o.seccomp, "seccomp", lxc.SeccompComment, "what happens to lxc.seccomp.profile: comment, keep or auto (keep and auto require SECCOMP_FILTER)")
 	return cmd

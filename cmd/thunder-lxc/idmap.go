@@ -31,7 +31,8 @@ base..base+size-1, except kept IDs, which map to themselves (a shared folder
 owned by host user 1000 stays owned by user 1000 in the container).`,
 		Example: `  thunder-lxc idmap --keep-id 1000
   thunder-lxc idmap --idmap-base 200000 --keep-uid 1000 --keep-gid 44 --json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args:              usageArgs(cobra.NoArgs),
+		ValidArgsFunction: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req := ids.request()
 			m, err := lxc.NewIDMap(req)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -10,6 +11,9 @@ import (
 )
 
 func init() { subcommands = append(subcommands, newImageCmd) }
+
+// compressFormats are the values of --compress: the formats written.
+var compressFormats = []string{"tar", "gzip", "zstd", "xz", "lz4"}
 
 // imageFlags are the image command's flags, bound to an ImageRequest.
 type imageFlags struct {
@@ -52,6 +56,13 @@ to it), else the newest time in IN.`,
 			}
 			return nil
 		},
+		// IN is a build-host file; the callsigns are inside it.
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return files(cmd, args, toComplete)
+			}
+			return noArgs(cmd, args, toComplete)
+		},
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			f.req.In, f.req.Callsigns = args[0], args[1:]
 			f.req.Compress = archive.Format(f.compress)
@@ -93,7 +104,7 @@ to it), else the newest time in IN.`,
 	flags := cmd.Flags()
 	flags.StringVarP(&f.req.Out, "output", "o", "", "output tarball, - for standard output (required; may be IN)")
 	flags.StringVar(&f.req.Source, "rootfs", "", "rootfs tarball or folder to put in the container (default: IN itself, minus container folders)")
-	flags.StringVar(&f.compress, "compress", "", "output compression: tar, gzip, zstd, xz or lz4 (default: from OUT's name, else IN's)")
+	flags.StringVar(&f.compress, "compress", "", "output compression: "+strings.Join(compressFormats, ", ")+" (default: from OUT's name, else IN's)")
 	addSharedFlags(cmd, &f.req.Request, &f.ids)
 	f.out.add(cmd)
 	cmd.MarkFlagRequired("output")

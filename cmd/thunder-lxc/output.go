@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -54,14 +55,16 @@ type outputFlags struct {
 	progress string
 }
 
+// progressModes are the values of --progress.
+var progressModes = []string{"auto", "always", "never"}
+
 func (o *outputFlags) add(cmd *cobra.Command) {
 	o.jsonFlag.add(cmd)
-	cmd.Flags().StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (when stderr is a terminal), always or never")
+	cmd.Flags().StringVar(&o.progress, "progress", "auto", "progress display on stderr: auto (when stderr is a terminal), always (a plain line every few seconds when it is not) or never")
 }
 
 func (o *outputFlags) validate() error {
-	switch o.progress {
-	case "auto", "always", "never":
+	if slices.Contains(progressModes, o.progress) {
 		return nil
 	}
 	return &usageError{fmt.Errorf("--progress %q: use auto, always or never", o.progress)}

@@ -43,6 +43,7 @@ second identical run changes nothing.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: completeCallsigns,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			f.req.Callsigns = args
 			if err := f.ids.apply(cmd, &f.req); err != nil {

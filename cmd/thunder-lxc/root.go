@@ -28,7 +28,10 @@ switches the plugin's mode to "Container".`,
 		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		// Without it cobra suggests only by prefix: "provisoin" got nothing.
 		SuggestionsMinimumDistance: suggestionDistance,
+		// --version as well as the version command: what a user tries first.
+		Version: versionString(),
 	}
+	root.SetVersionTemplate(versionLine())
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		// In "verfy --target DIR" the flag is unknown only because the
 		// command is: name the command, not the flag.
@@ -41,6 +44,7 @@ switches the plugin's mode to "Container".`,
 		root.AddCommand(newCmd())
 	}
 	wordErrorsWithFlags(root)
+	completeFlagValues(root)
 	return root
 }
 

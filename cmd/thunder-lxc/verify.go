@@ -41,7 +41,8 @@ Exit status: 0 nothing would fail (notes may be printed), 1 something would
 (or the target cannot be read), 2 bad usage.`,
 		Example: `  thunder-lxc verify --target output/target
   thunder-lxc verify --target /media/rootfs OCDM --kernel-config output/build/linux-6.1.44/.config --json`,
-		Args: usageArgs(cobra.ArbitraryArgs),
+		Args:              usageArgs(cobra.ArbitraryArgs),
+		ValidArgsFunction: completeCallsigns,
 		// --target is checked here rather than with MarkFlagRequired, whose
 		// error cobra raises before any hook and so would exit 1, not 2.
 		PreRunE: func(*cobra.Command, []string) error {

@@ -14,15 +14,19 @@ func init() { subcommands = append(subcommands, newVersionCmd) }
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of thunder-lxc",
-		Args:  usageArgs(cobra.NoArgs),
+		Use:               "version",
+		Short:             "Print the version of thunder-lxc",
+		Args:              usageArgs(cobra.NoArgs),
+		ValidArgsFunction: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "thunder-lxc", versionString())
+			_, err := fmt.Fprint(cmd.OutOrStdout(), versionLine())
 			return err
 		},
 	}
 }
+
+// versionLine is what both the version command and --version print.
+func versionLine() string { return "thunder-lxc " + versionString() + "\n" }
 
 func versionString() string {
 	if version != "" {
