@@ -193,10 +193,10 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, sr
 			return archive.Stats{}, fmt.Errorf("own %s by the container's root: %w", inroot.Describe(p.root, rootfs), err)
 		}
 	}
-	opts := p.extractOptions()
+	opts := p.extractOptions(src.tarball)
 	if src.dir != "" && src.dir != p.Source.Path {
 		// A rootfs this run built is shifted already.
-		opts = archive.ExtractOptions{Progress: p.Request.Progress}
+		opts = archive.ExtractOptions{Progress: p.progress(nil)}
 	}
 	stats, err := s.w.Fill(ctx, rootfs, src, opts)
 	if err != nil {
@@ -255,9 +255,10 @@ func (p *Plan) state(c *ContainerPlan) State {
 	}
 }
 
-// extractOptions shift owners when the rootfs is stored shifted.
-func (p *Plan) extractOptions() archive.ExtractOptions {
-	opts := archive.ExtractOptions{Progress: p.Request.Progress, Clamp: p.clamp}
+// extractOptions shift owners when the rootfs is stored shifted; progress
+// is told of the copy from src.
+func (p *Plan) extractOptions(src any) archive.ExtractOptions {
+	opts := archive.ExtractOptions{Progress: p.progress(src), Clamp: p.clamp}
 	if p.shifts() {
 		sh := shifter{m: p.idmap, size: p.Request.IDMapSize}
 		opts.ShiftUID, opts.ShiftGID = sh.uid, sh.gid

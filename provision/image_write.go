@@ -235,7 +235,7 @@ func (w *imageWriter) container(ctx context.Context, c *ContainerPlan) (archive.
 // the input left out.
 func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats, error) {
 	ip := w.ip
-	opts := archive.RewriteOptions{ExtractOptions: ip.extractOptions(), Prefix: rootfs}
+	opts := archive.RewriteOptions{ExtractOptions: ip.extractOptions(nil), Prefix: rootfs}
 	if ip.Source.Kind == SourceDir {
 		return w.rootfsFromFolder(ctx, opts)
 	}
@@ -250,6 +250,7 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 		return archive.Stats{}, err
 	}
 	defer in.Close()
+	opts.Progress = ip.progress(in)
 	copier := archive.NewEntryCopier(w.tw, opts)
 	first := true
 	for {

@@ -59,8 +59,9 @@ type Request struct {
 	Force bool
 	// DryRun plans and reports without writing.
 	DryRun bool
-	// Progress, when set, receives the bytes written while unpacking.
-	Progress func(written int64)
+	// Progress, when set, is told how far copying each container's rootfs
+	// has come.
+	Progress func(Progress)
 	// Stdin is read for a Source of "-" (nil: the process's).
 	Stdin io.Reader
 	// stream is a stream source already read into a spool (apply reads

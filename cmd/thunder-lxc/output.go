@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // jsonSchema is the version of the --json report shape. It goes up when a
@@ -199,39 +196,4 @@ func errorKind(err error) string {
 		return errorKindInterrupted
 	}
 	return errorKindFailed
-}
-
-// progressDisplay shows bytes written on stderr, or nothing.
-type progressDisplay struct{ bar *progressbar.ProgressBar }
-
-func (o *outputFlags) progressDisplay(cmd *cobra.Command, what string) *progressDisplay {
-	show := o.progress == "always"
-	if o.progress == "auto" {
-		f, ok := cmd.ErrOrStderr().(*os.File)
-		show = ok && term.IsTerminal(int(f.Fd()))
-	}
-	if !show {
-		return &progressDisplay{}
-	}
-	return &progressDisplay{bar: progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(100_000_000),
-		progressbar.OptionSpinnerType(14),
-		progressbar.OptionClearOnFinish(),
-	)}
-}
-
-// update is the Progress callback; nil-safe so callers need not check.
-func (p *progressDisplay) update(written int64) {
-	if p.bar != nil {
-		p.bar.Set64(written)
-	}
-}
-
-func (p *progressDisplay) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
 }
