@@ -17,7 +17,7 @@ import (
 // The README's first command in a fresh clone of the committed HEAD:
 // make demo builds the tool and provisions OCDM into the sample target,
 // and shows it: the container's config written, the plugin in Container
-// mode, a second run changing nothing.
+// mode, a second run changing nothing, verify passing.
 func TestQuickStartDemoInAFreshClone(t *testing.T) {
 	treetest.NeedRoot(t) // without root, make demo asks sudo or only shows the plan
 	git := treetest.NeedTool(t, "git", "git")
@@ -44,6 +44,8 @@ func TestQuickStartDemoInAFreshClone(t *testing.T) {
 		`== plugin mode\n\d+: +"mode": "Container"`,
 		// The second run.
 		`Nothing to change`,
+		// verify passes: the sample rootfs has a stand-in ThunderPlugin.
+		`\$ thunder-lxc verify --target demo/target\nOCDM: /usr/share/Thunder/OCDM/Container \(would start\)\n`,
 		// image, as an ordinary user would run it: the container's rootfs
 		// and config are entries of the output, owners shifted.
 		`100000/100000 +\d+ .* usr/share/Thunder/OCDM/Container/rootfs/bin/busybox\n`,
