@@ -31,6 +31,8 @@ each, then checks the kernel configuration the tree uses when it finds one.
 
 Exit status: 0 all required options present, 1 one missing (or the file is
 unreadable), 2 bad usage.`,
+		Example: `  thunder-lxc check buildroot output/.config
+  thunder-lxc check kernel output/build/linux-custom/.config`,
 		Args: knownSubcommand,
 		// A mistyped check ("kernal") gets the right one suggested.
 		SuggestionsMinimumDistance: suggestionDistance,
@@ -56,9 +58,10 @@ func newCheckKernelCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kernel [FILE]",
 		Short: "Check a kernel configuration (default /proc/config.gz)",
-		Example: `  thunder-lxc check kernel output/build/linux-6.1.44/.config
+		Example: `  # The Raspberry Pi 3 kernel a Buildroot build configured.
+  thunder-lxc check kernel output/build/linux-custom/.config
   thunder-lxc check kernel output            # finds build/linux-*/.config
-  thunder-lxc check kernel --net veth --json /boot/config-6.1.0-13-arm64`,
+  thunder-lxc check kernel output --no-idmap --json > kernel.json`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		PreRunE: func(*cobra.Command, []string) error {
 			if !slices.Contains(netTypes, o.net) {
@@ -110,8 +113,9 @@ func newCheckBuildrootCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "buildroot [FILE]",
 		Short: "Check a Buildroot .config (default ./.config) and the kernel it builds",
-		Example: `  thunder-lxc check buildroot
-  thunder-lxc check buildroot ~/buildroot/output/.config --json`,
+		Example: `  # In the Buildroot output folder, then by name with a JSON report.
+  cd output && thunder-lxc check buildroot
+  thunder-lxc check buildroot output/.config --json > buildroot.json`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := ""

@@ -10,9 +10,14 @@ func init() { subcommands = append(subcommands, newCompletionCmd) }
 
 func newCompletionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:       "completion bash|zsh|fish",
-		Short:     "Print a shell completion script",
-		Long:      "Print a shell completion script; for bash: source <(thunder-lxc completion bash)",
+		Use:   "completion bash|zsh|fish",
+		Short: "Print a shell completion script",
+		Long: `Print a shell completion script. Flag values complete (--layout, --seccomp,
+--net, --progress, --arch), callsigns complete from the plugin configs of the
+--target on the line, files and folders where a flag takes one. make install
+puts the scripts where bash, zsh and fish look for them.`,
+		Example: `  source <(thunder-lxc completion bash)
+  mkdir -p ~/.config/fish/completions && thunder-lxc completion fish > ~/.config/fish/completions/thunder-lxc.fish`,
 		Args:      usageArgs(cobra.ExactArgs(1)),
 		ValidArgs: []string{"bash", "zsh", "fish"},
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -29,7 +29,9 @@ func newIDMapCmd() *cobra.Command {
 		Long: `Print the lxc.idmap lines that map container IDs 0..size-1 to host IDs
 base..base+size-1, except kept IDs, which map to themselves (a shared folder
 owned by host user 1000 stays owned by user 1000 in the container).`,
-		Example: `  thunder-lxc idmap --keep-id 1000
+		Example: `  # The guide's map: container user and group 1000 are host 1000, the rest shifted.
+  thunder-lxc idmap --keep-id 1000
+  # Another host range, uid 1000 and the audio group (44) kept, as JSON.
   thunder-lxc idmap --idmap-base 200000 --keep-uid 1000 --keep-gid 44 --json`,
 		Args:              usageArgs(cobra.NoArgs),
 		ValidArgsFunction: noArgs,

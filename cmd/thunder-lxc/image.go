@@ -44,9 +44,13 @@ be IN (it is replaced once complete). OUT's compression comes from its name
 The same input and flags give a byte-identical OUT. New and changed entries
 get the time SOURCE_DATE_EPOCH gives when it is set (and copies are clamped
 to it), else the newest time in IN.`,
-		Example: `  thunder-lxc image output/images/rootfs.tar -o output/images/rootfs-lxc.tar OCDM
-  thunder-lxc image rootfs.tar.zst -o rootfs.tar.zst OCDM --keep-id 1000 --share /var/log/TestLogging:TestLogging
-  zstd -dc rootfs.tar.zst | thunder-lxc image - -o - OCDM | gzip > rootfs-lxc.tar.gz`,
+		Example: `  # The guide's OCDM, user 1000 kept and /var/log/TestLogging shared, in the
+  # Raspberry Pi 3 image tarball the build made; no root needed.
+  thunder-lxc image output/images/rootfs.tar -o output/images/rootfs-lxc.tar.zst OCDM \
+      --keep-id 1000 --share /var/log/TestLogging:TestLogging
+
+  # Through pipes, compressed in and out.
+  gzip -dc output/images/rootfs.tar.gz | thunder-lxc image - -o - OCDM | gzip > output/images/rootfs-lxc.tar.gz`,
 		Args: func(_ *cobra.Command, args []string) error {
 			switch len(args) {
 			case 0:

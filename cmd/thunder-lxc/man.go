@@ -20,7 +20,7 @@ missing): thunder-lxc.1, thunder-lxc-provision.1, thunder-lxc-check-kernel.1, ..
 Each page is the command's --help: its description, examples and flags.
 make install puts them in PREFIX/share/man/man1. With SOURCE_DATE_EPOCH set
 the pages carry that date, so two builds give the same files.`,
-		Example: `  thunder-lxc man /tmp/man && man -l /tmp/man/thunder-lxc-provision.1`,
+		Example: `  thunder-lxc man man1 && man -l man1/thunder-lxc-provision.1`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveFilterDirs

@@ -35,8 +35,15 @@ SRC is a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its first bytes),
 a folder, or a stream: - for standard input, or a FIFO; without --rootfs the
 target itself is copied, minus every container folder. Nothing is half-done: on any error the target is left as it was, and a
 second identical run changes nothing.`,
-		Example: `  sudo thunder-lxc provision OCDM --target /media/rootfs --rootfs output/images/rootfs.tar.gz
-  thunder-lxc provision OCDM --target output/target --dry-run`,
+		Example: `  # The Thunder LXC guide's OCDM on a Raspberry Pi 3 (32-bit) Buildroot target: what
+  # would change, then the change; the container's rootfs is the target itself.
+  thunder-lxc provision OCDM --target output/target --dry-run
+  sudo thunder-lxc provision OCDM --target output/target
+
+  # The rootfs from the build's tarball, user 1000 passed through the ID map and
+  # the guide's shared folder /var/log/TestLogging at /TestLogging in the container.
+  sudo thunder-lxc provision OCDM --target output/target --rootfs output/images/rootfs.tar.gz \
+      --keep-id 1000 --share /var/log/TestLogging:TestLogging --arch linux32 --force`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{errors.New("no callsign: name the plugin callsign(s) to containerize, e.g. thunder-lxc provision OCDM --target DIR")}

@@ -22,6 +22,10 @@ func newRootCmd() *cobra.Command {
 inside an embedded Linux root filesystem: it copies a root filesystem into the
 plugin's container folder, writes the LXC config, makes common.conf loadable and
 switches the plugin's mode to "Container".`,
+		Example: `  # The Thunder LXC guide's OCDM in a container on a Raspberry Pi 3 target,
+  # user 1000 kept and /var/log/TestLogging shared, then checked:
+  sudo thunder-lxc provision OCDM --target output/target --keep-id 1000 --share /var/log/TestLogging:TestLogging
+  thunder-lxc verify --target output/target OCDM`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          knownSubcommand,

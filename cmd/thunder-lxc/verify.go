@@ -39,8 +39,11 @@ config needs.
 
 Exit status: 0 nothing would fail (notes may be printed), 1 something would
 (or the target cannot be read), 2 bad usage.`,
-		Example: `  thunder-lxc verify --target output/target
-  thunder-lxc verify --target /media/rootfs OCDM --kernel-config output/build/linux-6.1.44/.config --json`,
+		Example: `  # Every containerized plugin of the target (after provision OCDM --keep-id 1000
+  # --share /var/log/TestLogging:TestLogging), then OCDM against the kernel's config,
+  # the report kept for CI.
+  thunder-lxc verify --target output/target
+  thunder-lxc verify --target output/target OCDM --kernel-config output/build/linux-custom/.config --json > verify.json`,
 		Args:              usageArgs(cobra.ArbitraryArgs),
 		ValidArgsFunction: completeCallsigns,
 		// --target is checked here rather than with MarkFlagRequired, whose

@@ -14,8 +14,10 @@ func init() { subcommands = append(subcommands, newVersionCmd) }
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:               "version",
-		Short:             "Print the version of thunder-lxc",
+		Use:   "version",
+		Short: "Print the version of thunder-lxc",
+		Example: `  thunder-lxc version
+  thunder-lxc --version`,
 		Args:              usageArgs(cobra.NoArgs),
 		ValidArgsFunction: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -61,7 +61,13 @@ func Mtree(t testing.TB, dir string) string {
 // with applet links, the sample's /etc files and the usual folders.
 func BusyboxRootfs(t testing.TB, dir string) {
 	t.Helper()
-	busybox := NeedTool(t, "busybox", "busybox-static")
+	BusyboxRootfsWith(t, dir, NeedTool(t, "busybox", "busybox-static"))
+}
+
+// BusyboxRootfsWith is BusyboxRootfs with the given busybox program, of
+// another architecture for instance.
+func BusyboxRootfsWith(t testing.TB, dir, busybox string) {
+	t.Helper()
 	for _, d := range []string{"bin", "sbin", "dev", "proc", "sys", "tmp", "root", "etc", "usr/bin", "home/default"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
