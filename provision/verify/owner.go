@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
@@ -27,11 +26,7 @@ func (t *target) checkOwners(m lxc.IDMap, rootfs *os.Root, rootfsPath string, fs
 		if err != nil {
 			continue
 		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			continue
-		}
-		uid, gid := int(st.Uid), int(st.Gid)
+		uid, gid, _ := t.ownerMode(rootfs, name, info)
 		_, uidOK := m.ContainerUID(uid)
 		_, gidOK := m.ContainerGID(gid)
 		if uidOK && gidOK {

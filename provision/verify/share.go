@@ -91,8 +91,8 @@ func (t *target) checkBindSource(e mountEntry, m lxc.IDMap, containerDir, rootfs
 		found.errorf(CheckShare, e.line.File, "make it readable", "%s bind-mounts %s: %v", e.line.Where(), e.source, err)
 		return
 	}
-	uid, gid := inroot.Owner(info)
-	a := lxc.ExplainAccess(m, lxc.Owner{UID: uid, GID: gid}, info.Mode(), false)
+	uid, gid, mode := t.ownerMode(t.root, src, info)
+	a := lxc.ExplainAccess(m, lxc.Owner{UID: uid, GID: gid}, mode, false)
 	msg := fmt.Sprintf("%s shares %s (host owner %d:%d, mode %s) as /%s: %s",
 		e.line.Where(), e.source, uid, gid, a.Mode, strings.TrimPrefix(path.Clean("/"+e.target), "/"), strings.Join(a.Lines, " "))
 	if info.IsDir() && !a.Other.Execute {

@@ -7,8 +7,10 @@
 package verify
 
 import (
+	"context"
 	"os"
 
+	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
@@ -76,7 +78,13 @@ func Run(opts Options) (*Report, error) {
 		}
 		kernel = &cfg
 	}
-	t := &target{root: root, layout: layout, kernel: kernel}
+	// Inside a fakeroot or pseudo session the owners that count are the
+	// session's, which only programs started here can see.
+	session, err := fakeroot.Detect(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	t := &target{root: root, layout: layout, kernel: kernel, session: session}
 	plugins, err := t.selectPlugins(opts.Callsigns)
 	if err != nil {
 		return nil, err
@@ -98,6 +106,9 @@ type target struct {
 	root   *os.Root
 	layout thunder.Layout
 	kernel *lxc.KernelConfig
+	// session is the fakeroot or pseudo session this process runs in, or
+	// nil.
+	session *fakeroot.Session
 
 	// lib caches FindLibLXC, which is the same for every container.
 	lib *libLXCResult
