@@ -40,9 +40,13 @@ Containers that ask for the same options are provisioned together, the source
 read once for them; a stream source (- or a FIFO) is read once for the whole
 file. Nothing is half-done: on any error the target is left as it was.
 See docs/apply.md for a commented example.`,
-		Example: `  sudo thunder-lxc apply -f containers.yaml
-  thunder-lxc apply -f containers.yaml --target output/target --dry-run
-  zstd -dc rootfs.tar.zst | thunder-lxc apply -f containers.yaml --rootfs -`,
+		Example: `  # containers.yaml declares the guide's OCDM (user 1000 kept, the TestLogging share)
+  # in output/target, its rootfs output/images/rootfs.tar.gz: what would change, then
+  # the change.
+  thunder-lxc apply -f containers.yaml --dry-run
+  sudo thunder-lxc apply -f containers.yaml
+  # The rootfs read from a stream, once for all the containers.
+  gzip -dc output/images/rootfs.tar.gz | sudo thunder-lxc apply -f containers.yaml --rootfs - --force`,
 		Args: usageArgs(cobra.NoArgs),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.out.validate(); err != nil {

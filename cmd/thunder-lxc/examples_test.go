@@ -55,16 +55,16 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 // more than a fresh one.
 var examplesPrepare = map[string]func(t *testing.T, bin, dir string){
 	"verify": provisionTheGuidesOCDM,
+	"remove": provisionTheGuidesOCDM,
 }
 
 // examplesResult checks what some examples leave behind is the guide's.
 var examplesResult = map[string]func(t *testing.T, dir string){
-	"provision": func(t *testing.T, dir string) {
-		config, err := os.ReadFile(filepath.Join(dir, "output/target/usr/share/Thunder/OCDM/Container/config"))
-		for _, want := range []string{"lxc.arch = linux32\n", "lxc.idmap = u 1000 1000 1\n", "lxc.mount.entry = /var/log/TestLogging TestLogging none bind,rw 0 0\n"} {
-			if !strings.Contains(string(config), want) {
-				t.Errorf("OCDM's config lacks %q (%v):\n%s", want, err, config)
-			}
+	"provision": theGuidesConfig,
+	"apply":     theGuidesConfig,
+	"remove": func(t *testing.T, dir string) {
+		if _, err := os.Stat(filepath.Join(dir, "output/target/usr/share/Thunder/OCDM/Container")); err == nil {
+			t.Error("OCDM's container is still there after remove")
 		}
 	},
 	"verify": func(t *testing.T, dir string) {
@@ -73,6 +73,17 @@ var examplesResult = map[string]func(t *testing.T, dir string){
 			t.Errorf("verify.json (%v):\n%s", err, report)
 		}
 	},
+}
+
+// theGuidesConfig checks OCDM's container config is the guide's: 32-bit,
+// user 1000 kept, the TestLogging share.
+func theGuidesConfig(t *testing.T, dir string) {
+	config, err := os.ReadFile(filepath.Join(dir, "output/target/usr/share/Thunder/OCDM/Container/config"))
+	for _, want := range []string{"lxc.arch = linux32\n", "lxc.idmap = u 1000 1000 1\n", "lxc.mount.entry = /var/log/TestLogging TestLogging none bind,rw 0 0\n"} {
+		if !strings.Contains(string(config), want) {
+			t.Errorf("OCDM's config lacks %q (%v):\n%s", want, err, config)
+		}
+	}
 }
 
 // provisionTheGuidesOCDM containerizes OCDM in the fixture's target as the
@@ -122,11 +133,22 @@ func runExample(t *testing.T, bin, dir, line string) {
 	}
 }
 
+// guideApplyFile declares the guide's OCDM for apply.
+const guideApplyFile = `# The Thunder LXC guide's OCDM: user 1000 kept, its log folder shared.
+target: output/target
+rootfs: output/images/rootfs.tar.gz
+containers:
+  - callsign: OCDM
+    keep-id: [1000]
+    share: [/var/log/TestLogging:TestLogging]
+`
+
 // guideFixture is a Buildroot output folder of the guide's scenario:
 // output/target, a Raspberry Pi 3 root filesystem (32-bit ARM busybox, a
 // stand-in ThunderPlugin, the sample Thunder R5 configs with OCDM);
 // output/images/rootfs.tar and rootfs.tar.gz of it; the kernel's config in
-// output/build/linux-custom/.config and the Buildroot .config naming it.
+// output/build/linux-custom/.config and the Buildroot .config naming it;
+// containers.yaml, apply's file of the same.
 func guideFixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -152,6 +174,9 @@ func guideFixture(t *testing.T) string {
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "output/.config"), []byte(testBuildrootConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "containers.yaml"), []byte(guideApplyFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -35,8 +35,9 @@ func newRemoveCmd() *cobra.Command {
 A callsign without a container is nothing to do. Nothing is half-done: on any
 error the target is left as it was. After provision and remove of every
 container the target holds what it held before (contents, owners, modes).`,
-		Example: `  sudo thunder-lxc remove OCDM --target /media/rootfs
-  thunder-lxc remove OCDM WebKitBrowser --target output/target --dry-run`,
+		Example: `  # Undo the guide's OCDM: what would be removed and restored, then the removal.
+  thunder-lxc remove OCDM --target output/target --dry-run
+  sudo thunder-lxc remove OCDM --target output/target`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{errors.New("no callsign: name the plugin callsign(s) whose containers to remove, e.g. thunder-lxc remove OCDM --target DIR")}
