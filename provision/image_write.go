@@ -2,6 +2,7 @@ package provision
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,82 +17,96 @@ import (
 )
 
 // WriteImage writes the output tarball: the input's entries (edited files
-// with their new content, replaced containers left out), then each new
-// container (its folders, the rootfs copied from the source with owners
-// shifted, mount points, config, state), the share folders and the new
-// files. Nothing is unpacked: entries stream from the input to the output,
+// with their new content, replaced containers left out), the folders the
+// run adds, then each new container (the rootfs copied from the source
+// with owners shifted, mount points, config, state), then the new files.
+// Nothing is unpacked: entries stream from the input to the output,
 // memory stays bounded whatever the size. A failure leaves no output file.
 func WriteImage(ctx context.Context, ip *ImagePlan) (*Report, error) {
 	start := time.Now()
 	defer ip.Close()
 	report := newReport(ip.Plan)
 	report.Output = ip.out
-	if ip.Request.DryRun || (!ip.changes() && ip.out == ip.index.Name()) {
+	if ip.Request.DryRun || ip.skipsWrite(ip.changes()) {
 		report.finish(start)
 		return report, nil
 	}
-	out, err := createOutput(ip.out, ip.stdout)
-	if err != nil {
+	ip.before = &imageChanges{}
+	changes := ip.before.clone()
+	if err := changes.addPlan(ip); err != nil {
+		return nil, ip.writeError(err)
+	}
+	if err := ip.write(ctx, changes, []*ImagePlan{ip}, []*Report{report}); err != nil {
 		return nil, err
-	}
-	if err := ip.write(ctx, out, report); err != nil {
-		out.abort()
-		return nil, ip.writeError(err)
-	}
-	if err := out.commit(); err != nil {
-		return nil, ip.writeError(err)
 	}
 	report.finish(start)
 	return report, nil
 }
 
-// writeError says what a failure left: no output file, or an incomplete
-// stream on standard output.
-func (ip *ImagePlan) writeError(err error) error {
-	if ip.out == "-" {
-		return fmt.Errorf("write image to standard output: %w; what was written there is incomplete", err)
+// write writes the output of a run on the image: the input seen through
+// changes, then the containers of each plan (a group of an apply file),
+// each plan's report getting its containers' figures. A failure leaves no
+// output file.
+func (im *imageIO) write(ctx context.Context, changes *imageChanges, plans []*ImagePlan, reports []*Report) error {
+	out, err := createOutput(im.out, im.stdout)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("write image %q: %w; nothing was written", ip.out, err)
+	if err := im.writeTo(ctx, out, changes, plans, reports); err != nil {
+		out.abort()
+		return im.writeError(err)
+	}
+	if err := out.commit(); err != nil {
+		return im.writeError(err)
+	}
+	return nil
 }
 
-// write streams the whole output tarball into out.
-func (ip *ImagePlan) write(ctx context.Context, out *imageOutput, report *Report) error {
-	cw, err := archive.Compress(out, ip.format)
+// writeError says what a failure left: no output file, or an incomplete
+// stream on standard output.
+func (im *imageIO) writeError(err error) error {
+	if im.out == "-" {
+		return fmt.Errorf("write image to standard output: %w; what was written there is incomplete", err)
+	}
+	return fmt.Errorf("write image %q: %w; nothing was written", im.out, err)
+}
+
+// writeTo streams the whole output tarball into out.
+func (im *imageIO) writeTo(ctx context.Context, out *imageOutput, changes *imageChanges, plans []*ImagePlan, reports []*Report) error {
+	cw, err := archive.Compress(out, im.format)
 	if err != nil {
 		return err
 	}
 	// A plain tar into a file: content can be copied file to file.
 	var file *os.File
-	if ip.format == archive.FormatTar {
+	if im.format == archive.FormatTar {
 		file = out.file
 	}
 	tw := archive.NewTarOut(cw, file)
-	w := &imageWriter{ip: ip, tw: tw}
-	if err := w.copyInput(ctx); err != nil {
+	w := &imageWriter{im: im, tw: tw}
+	if err := w.copyInput(ctx, changes); err != nil {
 		return err
 	}
-	for i, c := range ip.Containers {
-		if c.Action == ActionUnchanged {
-			continue
-		}
-		stats, err := w.container(ctx, c)
-		if err != nil {
-			return fmt.Errorf("container %s: %w", c.Dir, err)
-		}
-		report.Containers[i].setBuilt(c, stats)
-	}
-	for _, s := range ip.Shares {
-		if s.Create {
-			if err := w.share(s); err != nil {
-				return err
-			}
+	for _, d := range changes.dirs {
+		if err := w.dir(d.name, d.owner, d.mode); err != nil {
+			return err
 		}
 	}
-	for _, e := range ip.Edits {
-		if e.missing && e.Changed() {
-			if err := w.newFile(e.Path, e.New); err != nil {
-				return err
+	for k, ip := range plans {
+		for i, c := range ip.Containers {
+			if c.Action == ActionUnchanged {
+				continue
 			}
+			stats, err := w.container(ctx, ip, c)
+			if err != nil {
+				return fmt.Errorf("container %s: %w", c.Dir, err)
+			}
+			reports[k].Containers[i].setBuilt(c, stats)
+		}
+	}
+	for _, name := range changes.files {
+		if err := w.file(name, changes.content[name], fileOwner{}, 0o644); err != nil {
+			return err
 		}
 	}
 	if err := tw.Close(); err != nil {
@@ -102,35 +117,15 @@ func (ip *ImagePlan) write(ctx context.Context, out *imageOutput, report *Report
 
 // imageWriter writes entries into the output tarball.
 type imageWriter struct {
-	ip *ImagePlan
+	im *imageIO
 	tw *archive.TarOut
 }
 
-// copyInput copies the input's entries: edited files get their new content
-// (and the run's time), the folders of replaced containers are left out,
+// copyInput copies the input's entries as changes leave them: files with
+// new content get it (and the run's time), what goes is left out,
 // everything else is written as read.
-func (w *imageWriter) copyInput(ctx context.Context) error {
-	edits := map[string]*Edit{}
-	for _, e := range w.ip.Edits {
-		if e.Changed() && !e.missing {
-			resolved, err := inroot.Resolve(w.ip.index, e.Path, true)
-			if err != nil {
-				return err
-			}
-			edits[resolved] = e
-		}
-	}
-	var replaced []string
-	for _, c := range w.ip.Containers {
-		if c.Action == ActionReplace {
-			resolved, err := inroot.Resolve(w.ip.index, c.Dir, false)
-			if err != nil {
-				return err
-			}
-			replaced = append(replaced, resolved)
-		}
-	}
-	in, err := archive.OpenTarInput(w.ip.in)
+func (w *imageWriter) copyInput(ctx context.Context, changes *imageChanges) error {
+	in, err := archive.OpenTarInput(w.im.in)
 	if err != nil {
 		return err
 	}
@@ -144,18 +139,17 @@ func (w *imageWriter) copyInput(ctx context.Context) error {
 			return w.tw.Flush() // before the input is closed
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", w.ip.index.Name(), err)
+			return fmt.Errorf("read %s: %w", w.im.index.Name(), err)
 		}
 		name := path.Clean(strings.TrimLeft(hdr.Name, "/"))
-		if under(name, replaced) {
+		if under(name, changes.gone) {
 			continue
 		}
-		if e, ok := edits[name]; ok && hdr.Typeflag == tar.TypeReg {
-			edited := *hdr
-			edited.Size, edited.ModTime = int64(len(e.New)), w.ip.clock
-			edited.AccessTime, edited.ChangeTime = time.Time{}, time.Time{}
-			edited.PAXRecords, edited.Xattrs = withoutTimesAndSize(hdr.PAXRecords), nil
-			if err := w.write(&edited, e.New); err != nil {
+		if hdr.Typeflag == tar.TypeLink && under(path.Clean(strings.TrimLeft(hdr.Linkname, "/")), changes.gone) {
+			return fmt.Errorf("entry %q is a hardlink to %q, which goes: make it a file of its own in the image", hdr.Name, hdr.Linkname)
+		}
+		if data, ok := changes.content[name]; ok && hdr.Typeflag == tar.TypeReg {
+			if err := w.write(w.edited(hdr, data), data); err != nil {
 				return err
 			}
 			continue
@@ -164,6 +158,15 @@ func (w *imageWriter) copyInput(ctx context.Context) error {
 			return fmt.Errorf("copy entry %q: %w", hdr.Name, err)
 		}
 	}
+}
+
+// edited is an input file's header for new content, with the run's time.
+func (w *imageWriter) edited(hdr *tar.Header, data []byte) *tar.Header {
+	edited := *hdr
+	edited.Size, edited.ModTime = int64(len(data)), w.im.runTime
+	edited.AccessTime, edited.ChangeTime = time.Time{}, time.Time{}
+	edited.PAXRecords, edited.Xattrs = withoutTimesAndSize(hdr.PAXRecords), nil
+	return &edited
 }
 
 // copyEntry writes an input entry as it is: its very blocks when the input
@@ -194,33 +197,21 @@ func under(name string, folders []string) bool {
 	return false
 }
 
-// container writes one container: its missing folders, the rootfs copied
-// from the source, the share mount points, the config and the state.
-func (w *imageWriter) container(ctx context.Context, c *ContainerPlan) (archive.Stats, error) {
-	ip := w.ip
+// container writes one container's contents (its folder is one of the
+// folders the run adds): the rootfs copied from the source, the share
+// mount points, the config and the state.
+func (w *imageWriter) container(ctx context.Context, ip *ImagePlan, c *ContainerPlan) (archive.Stats, error) {
 	dir, err := inroot.Resolve(ip.index, c.Dir, false)
 	if err != nil {
 		return archive.Stats{}, err
 	}
-	parts, err := missingParts(ip.index, dir)
-	if err != nil {
-		return archive.Stats{}, err
-	}
-	if c.Action == ActionReplace {
-		parts = append(parts, dir) // left out of the copy, so written anew
-	}
-	for _, p := range parts {
-		if err := w.dir(p, fileOwner{}, 0o755); err != nil {
-			return archive.Stats{}, err
-		}
-	}
 	rootfs := dir + "/rootfs"
-	stats, err := w.rootfs(ctx, rootfs)
+	stats, err := w.rootfs(ctx, ip, rootfs)
 	if err != nil {
 		return stats, err
 	}
 	for _, s := range ip.Shares {
-		if err := w.mountPoint(rootfs, s); err != nil {
+		if err := w.mountPoint(ip, rootfs, s); err != nil {
 			return stats, err
 		}
 	}
@@ -230,18 +221,18 @@ func (w *imageWriter) container(ctx context.Context, c *ContainerPlan) (archive.
 	return stats, w.file(path.Join(dir, stateFile), ip.state(c).encode(), fileOwner{}, 0o644)
 }
 
-// rootfs copies the source into the rootfs folder at the local path
-// rootfs: owners shifted as provision shifts them, container folders of
-// the input left out.
-func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats, error) {
-	ip := w.ip
+// rootfs copies the plan's source into the rootfs folder at the local
+// path rootfs, owners shifted as provision shifts them. The image itself
+// as the source is the input as the steps before the plan leave it
+// (ip.before), container and share folders left out.
+func (w *imageWriter) rootfs(ctx context.Context, ip *ImagePlan, rootfs string) (archive.Stats, error) {
 	opts := archive.RewriteOptions{ExtractOptions: ip.extractOptions(nil), Prefix: rootfs}
 	if ip.Source.Kind == SourceDir {
-		return w.rootfsFromFolder(ctx, opts)
+		return w.rootfsFromFolder(ctx, ip, opts)
 	}
-	file := ip.in
+	file, view := ip.in, ip.sourceView()
 	if ip.Source.Kind == SourceImage {
-		opts.Skip = ip.own.leavesOut
+		opts.Skip = func(name string) bool { return ip.own.leavesOut(name) || under(name, view.gone) }
 	} else {
 		file = ip.Source.tarballFile()
 	}
@@ -264,7 +255,8 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 		if err != nil {
 			return copier.Stats, fmt.Errorf("read %s: %w", file, err)
 		}
-		if first && path.Clean(strings.TrimLeft(hdr.Name, "/")) != "." {
+		name := path.Clean(strings.TrimLeft(hdr.Name, "/"))
+		if first && name != "." {
 			// No "./" entry to give the rootfs folder its owner: it is
 			// the container root's, as provision makes it.
 			if err := w.dir(rootfs, ip.rootfsOwner(), 0o755); err != nil {
@@ -272,23 +264,60 @@ func (w *imageWriter) rootfs(ctx context.Context, rootfs string) (archive.Stats,
 			}
 		}
 		first = false
-		if err := copier.CopyInput(ctx, in); err != nil {
+		if data, ok := view.content[name]; ok && hdr.Typeflag == tar.TypeReg {
+			err = copier.Copy(ctx, w.edited(hdr, data), bytes.NewReader(data))
+		} else {
+			err = copier.CopyInput(ctx, in)
+		}
+		if err != nil {
 			return copier.Stats, &archive.EntryError{Name: hdr.Name, Err: err}
 		}
 	}
 	if first {
-		return copier.Stats, w.dir(rootfs, ip.rootfsOwner(), 0o755)
+		if err := w.dir(rootfs, ip.rootfsOwner(), 0o755); err != nil {
+			return copier.Stats, err
+		}
 	}
-	return copier.Stats, nil
+	return copier.Stats, w.copyAdded(ctx, copier, view)
+}
+
+// copyAdded copies what the steps before a plan added to the input (share
+// folders, container parents, new files) into its rootfs, as a target
+// folder made its own source holds them.
+func (w *imageWriter) copyAdded(ctx context.Context, copier *archive.EntryCopier, view *imageChanges) error {
+	for _, d := range view.dirs {
+		hdr := w.header(tar.TypeDir, d.name+"/", 0, d.owner, d.mode)
+		if err := copier.Copy(ctx, hdr, nil); err != nil {
+			return &archive.EntryError{Name: d.name, Err: err}
+		}
+	}
+	for _, name := range view.files {
+		data := view.content[name]
+		hdr := w.header(tar.TypeReg, name, int64(len(data)), fileOwner{}, 0o644)
+		if err := copier.Copy(ctx, hdr, bytes.NewReader(data)); err != nil {
+			return &archive.EntryError{Name: name, Err: err}
+		}
+	}
+	return nil
+}
+
+// sourceView is what the run changed of the input before the plan, as far
+// as its rootfs source sees it: all of it when the image is its own
+// source, nothing for another source.
+func (ip *ImagePlan) sourceView() *imageChanges {
+	if ip.Source.Kind == SourceImage && ip.before != nil {
+		return ip.before
+	}
+	return &imageChanges{}
 }
 
 // rootfsFromFolder streams a folder source through WriteTar, whose first
 // entry is the folder itself.
-func (w *imageWriter) rootfsFromFolder(ctx context.Context, opts archive.RewriteOptions) (archive.Stats, error) {
+func (w *imageWriter) rootfsFromFolder(ctx context.Context, ip *ImagePlan, opts archive.RewriteOptions) (archive.Stats, error) {
 	pr, pw := io.Pipe()
 	walked := make(chan error, 1)
 	go func() {
-		err := archive.WriteTar(ctx, pw, w.ip.Source.Path, w.ip.Source.archiveSkip())
+		err := archive.WriteTar(ctx, pw, ip.Source.Path, ip.Source.archiveSkip())
 		pw.CloseWithError(err)
 		walked <- err
 	}()
@@ -312,12 +341,12 @@ func (p *Plan) rootfsOwner() fileOwner {
 
 // mountPoint writes the folders of a share's mount point that the rootfs
 // source lacks (resolved in the source, whose symlinks are the container's).
-func (w *imageWriter) mountPoint(rootfs string, s *Share) error {
-	resolved, err := inroot.Resolve(w.ip.sourceFS, s.Container, true)
+func (w *imageWriter) mountPoint(ip *ImagePlan, rootfs string, s *Share) error {
+	resolved, err := inroot.Resolve(ip.sourceFS, s.Container, true)
 	if err != nil {
 		return fmt.Errorf("share mount point /%s in the container: %w", s.Container, err)
 	}
-	parts, err := missingParts(w.ip.sourceFS, resolved)
+	parts, err := ip.sourceView().missing(ip.sourceFS, resolved)
 	if err != nil {
 		return fmt.Errorf("share mount point /%s in the container: %w", s.Container, err)
 	}
@@ -329,46 +358,18 @@ func (w *imageWriter) mountPoint(rootfs string, s *Share) error {
 	return nil
 }
 
-// share writes a share's missing folders: parents root's, the folder
-// itself with the share's owner and mode.
-func (w *imageWriter) share(s *Share) error {
-	resolved, err := inroot.Resolve(w.ip.index, s.Host, true)
-	if err != nil {
-		return fmt.Errorf("share folder %s: %w", s.Host, err)
-	}
-	parts, err := missingParts(w.ip.index, resolved)
-	if err != nil {
-		return fmt.Errorf("share folder %s: %w", s.Host, err)
-	}
-	for i, p := range parts {
-		owner, mode := fileOwner{}, fs.FileMode(0o755)
-		if i == len(parts)-1 {
-			owner, mode = fileOwner{s.Owner.UID, s.Owner.GID}, s.mode
-		}
-		if err := w.dir(p, owner, mode); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// newFile writes a file the input lacks (an /etc/subuid the device needs).
-func (w *imageWriter) newFile(devicePath string, data []byte) error {
-	resolved, err := inroot.Resolve(w.ip.index, devicePath, true)
-	if err != nil {
-		return err
-	}
-	return w.file(resolved, data, fileOwner{}, 0o644)
-}
-
 func (w *imageWriter) dir(name string, owner fileOwner, mode fs.FileMode) error {
-	return w.write(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(modeBits(mode)),
-		Uid: owner.UID, Gid: owner.GID, ModTime: w.ip.clock}, nil)
+	return w.write(w.header(tar.TypeDir, name+"/", 0, owner, mode), nil)
 }
 
 func (w *imageWriter) file(name string, data []byte, owner fileOwner, mode fs.FileMode) error {
-	return w.write(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(data)), Mode: int64(modeBits(mode)),
-		Uid: owner.UID, Gid: owner.GID, ModTime: w.ip.clock}, data)
+	return w.write(w.header(tar.TypeReg, name, int64(len(data)), owner, mode), data)
+}
+
+// header is the header of an entry the run makes, with the run's time.
+func (w *imageWriter) header(kind byte, name string, size int64, owner fileOwner, mode fs.FileMode) *tar.Header {
+	return &tar.Header{Typeflag: kind, Name: name, Size: size, Mode: int64(modeBits(mode)),
+		Uid: owner.UID, Gid: owner.GID, ModTime: w.im.runTime}
 }
 
 func (w *imageWriter) write(hdr *tar.Header, data []byte) error {
