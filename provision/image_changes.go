@@ -40,6 +40,17 @@ func (ch *imageChanges) clone() *imageChanges {
 		dirs: slices.Clone(ch.dirs), files: slices.Clone(ch.files), added: maps.Clone(ch.added)}
 }
 
+// addRemove takes in a remove: what goes, and the files it restores.
+func (ch *imageChanges) addRemove(rp *RemovePlan) error {
+	ch.gone = append(ch.gone, rp.gone...)
+	for _, e := range rp.Edits {
+		if err := ch.addEdit(rp.target, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // addPlan takes in what a provision plan makes besides its containers'
 // contents: the container folders (with the parents they lack; a replaced
 // one is left out of the input and written anew), the share folders it

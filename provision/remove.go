@@ -28,13 +28,21 @@ type RemoveRequest struct {
 	Layout string
 	// DryRun plans and reports without writing.
 	DryRun bool
+	// Image, when set, makes the remove one on a tarball (Target is then
+	// not used): Image.In is read, the result written to Image.Out.
+	Image *ImageFiles
+	// Stdin is read for an Image.In of "-" (nil: the process's).
+	Stdin io.Reader
 }
 
 // Validate reports every problem of the request at once.
 func (r *RemoveRequest) Validate() error {
 	var ps problems
 	checkCallsigns(&ps, r.Callsigns)
-	if r.Target == "" {
+	switch {
+	case r.Image != nil:
+		r.Image.validate(&ps)
+	case r.Target == "":
 		ps.add(fieldErrorf("target", nil, "give the folder holding the device's root filesystem"))
 	}
 	if r.Layout != "" && r.Layout != "auto" && !slices.Contains(thunder.LayoutNames(), r.Layout) {
@@ -87,7 +95,12 @@ type RemovePlan struct {
 	Edits    []*Edit
 	Warnings []string
 
+	// target is read while planning: the target folder, or the index of
+	// the tarball a remove on an image reads; root is the target folder
+	// ApplyRemove changes (nil on an image, whose output image writes).
+	target  inroot.FS
 	root    *os.Root
+	image   *imageIO
 	session *fakeroot.Session
 	clock   time.Time
 	closers []io.Closer
@@ -95,8 +108,12 @@ type RemovePlan struct {
 	gone []string
 }
 
-// Close releases the target.
-func (rp *RemovePlan) Close() error { return closeAll(&rp.closers) }
+// Close releases the target, and the spool of an image read from
+// standard input.
+func (rp *RemovePlan) Close() error {
+	rp.image.close()
+	return closeAll(&rp.closers)
+}
 
 // closeAll closes each of closers once.
 func closeAll(closers *[]io.Closer) error {
@@ -124,13 +141,48 @@ func buildRemovePlan(ctx context.Context, req RemoveRequest, staying *stayingCon
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if req.Image != nil {
+		im, err := openImage(ctx, *req.Image, req.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		rp, err := planRemoveInImage(req, im, staying)
+		if err != nil {
+			im.close()
+			return nil, err
+		}
+		rp.image = im
+		return rp, nil
+	}
 	root, err := inroot.OpenTarget(req.Target)
 	if err != nil {
 		return nil, err
 	}
-	rp := &RemovePlan{Request: req, root: root, closers: []io.Closer{root}}
-	if err := rp.build(ctx, staying); err != nil {
+	rp := &RemovePlan{Request: req, target: root, root: root, closers: []io.Closer{root}}
+	if rp.clock, _, err = buildClock(time.Time{}); err != nil {
 		rp.Close()
+		return nil, err
+	}
+	if rp.session, err = fakeroot.Detect(ctx); err != nil {
+		rp.Close()
+		return nil, err
+	}
+	if err := rp.build(staying); err != nil {
+		rp.Close()
+		return nil, err
+	}
+	return rp, nil
+}
+
+// planRemoveInImage plans a remove against the index of an image, which
+// the caller owns: nothing is unpacked, the output is written by the
+// image's writer.
+func planRemoveInImage(req RemoveRequest, im *imageIO, staying *stayingContainers) (*RemovePlan, error) {
+	if req.Layout == "" {
+		req.Layout = "auto"
+	}
+	rp := &RemovePlan{Request: req, target: im.index, clock: im.runTime}
+	if err := rp.build(staying); err != nil {
 		return nil, err
 	}
 	return rp, nil
@@ -143,18 +195,12 @@ type stayingContainers struct {
 	relied []string // local paths they rely on (share folders, subid files)
 }
 
-func (rp *RemovePlan) build(ctx context.Context, staying *stayingContainers) error {
+func (rp *RemovePlan) build(staying *stayingContainers) error {
 	var err error
-	if rp.clock, _, err = buildClock(time.Time{}); err != nil {
+	if rp.Layout, err = thunder.ResolveLayout(rp.target, rp.Request.Layout); err != nil {
 		return err
 	}
-	if rp.session, err = fakeroot.Detect(ctx); err != nil {
-		return err
-	}
-	if rp.Layout, err = thunder.ResolveLayout(rp.root, rp.Request.Layout); err != nil {
-		return err
-	}
-	all, err := toolContainers(rp.root, rp.Layout)
+	all, err := toolContainers(rp.target, rp.Layout)
 	if err != nil {
 		return err
 	}
@@ -193,27 +239,27 @@ func (rp *RemovePlan) build(ctx context.Context, staying *stayingContainers) err
 // planContainer finds the callsign's container and plans its plugin
 // config's restore.
 func (rp *RemovePlan) planContainer(callsign string) (*RemovedContainer, error) {
-	plugin, err := thunder.FindPlugin(rp.root, rp.Layout, callsign)
+	plugin, err := thunder.FindPlugin(rp.target, rp.Layout, callsign)
 	if err != nil {
 		return nil, err
 	}
 	c := &RemovedContainer{Callsign: callsign, ClassName: plugin.ClassName, PluginConfig: plugin.Path,
 		Dir: devicePath(rp.Layout.DataPath, plugin.ClassName, "Container"), Action: ActionAbsent}
-	there, err := exists(rp.root, c.Dir)
+	there, err := exists(rp.target, c.Dir)
 	if err != nil || !there {
 		if mode, merr := thunder.ReadMode(plugin.Data); merr == nil {
 			c.Mode = mode.Mode
 		}
 		return c, err
 	}
-	state, ok := readState(rp.root, c.Dir)
+	state, ok := readState(rp.target, c.Dir)
 	if !ok || state.Tool != "thunder-lxc" {
 		return nil, fmt.Errorf("container %s has no state file %s: thunder-lxc did not make it, so it cannot tell what to restore; remove it by hand",
-			inroot.Describe(rp.root, c.Dir), stateFile)
+			inroot.Describe(rp.target, c.Dir), stateFile)
 	}
 	if state.Callsign != callsign {
 		return nil, fmt.Errorf("container %s was provisioned for %s, not %s (both have the classname %s): remove %s",
-			inroot.Describe(rp.root, c.Dir), state.Callsign, callsign, plugin.ClassName, state.Callsign)
+			inroot.Describe(rp.target, c.Dir), state.Callsign, callsign, plugin.ClassName, state.Callsign)
 	}
 	c.Action, c.state = ActionRemove, state
 	edit := &Edit{Path: plugin.Path, Old: plugin.Data}
@@ -224,12 +270,12 @@ func (rp *RemovePlan) planContainer(callsign string) (*RemovedContainer, error) 
 		edit.Why = fmt.Sprintf("%s: back as it was before thunder-lxc (configuration.root.mode %s)", callsign, state.PreviousMode.Mode)
 	default:
 		if edit.New, err = thunder.RestoreMode(plugin.Data, state.PreviousMode); err != nil {
-			return nil, fmt.Errorf("plugin config %s: %w: fix the file", inroot.Describe(rp.root, plugin.Path), err)
+			return nil, fmt.Errorf("plugin config %s: %w: fix the file", inroot.Describe(rp.target, plugin.Path), err)
 		}
 		c.Restored = "mode"
 		edit.Why = fmt.Sprintf("%s: configuration.root.mode back to %s", callsign, state.PreviousMode.Mode)
 		if state.PluginConfigBefore != nil {
-			rp.Warnings = append(rp.Warnings, fmt.Sprintf("%s changed since it was provisioned: only its mode is set back, the rest is kept", inroot.Describe(rp.root, plugin.Path)))
+			rp.Warnings = append(rp.Warnings, fmt.Sprintf("%s changed since it was provisioned: only its mode is set back, the rest is kept", inroot.Describe(rp.target, plugin.Path)))
 		}
 	}
 	c.Mode = state.PreviousMode.Mode
@@ -255,12 +301,12 @@ func (rp *RemovePlan) planCommonConf(removed []State, stays bool) error {
 		rp.Kept = append(rp.Kept, KeptPath{Path: lxc.CommonConfPath, Why: "lxc.seccomp.profile stays commented out: other containers of thunder-lxc remain"})
 		return nil
 	}
-	data, err := inroot.ReadFile(rp.root, lxc.CommonConfPath)
+	data, err := inroot.ReadFile(rp.target, lxc.CommonConfPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", inroot.Describe(rp.root, lxc.CommonConfPath), err)
+		return fmt.Errorf("read %s: %w", inroot.Describe(rp.target, lxc.CommonConfPath), err)
 	}
 	rp.Edits = append(rp.Edits, &Edit{Path: lxc.CommonConfPath, Old: data, New: lxc.RestoreSeccomp(data, lines),
 		Why: "lxc.seccomp.profile active again: no container of thunder-lxc remains"})
@@ -288,16 +334,16 @@ func (rp *RemovePlan) planGrants(removed, remaining []State) (emptied map[string
 	}
 	slices.Sort(order)
 	for _, file := range order {
-		data, err := inroot.ReadFile(rp.root, file)
+		data, err := inroot.ReadFile(rp.target, file)
 		if errors.Is(err, fs.ErrNotExist) || len(files[file]) == 0 {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", inroot.Describe(rp.root, file), err)
+			return nil, fmt.Errorf("read %s: %w", inroot.Describe(rp.target, file), err)
 		}
 		updated := lxc.RemoveLines(data, files[file])
 		if len(updated) == 0 {
-			if resolved, err := inroot.Resolve(rp.root, file, true); err == nil {
+			if resolved, err := inroot.Resolve(rp.target, file, true); err == nil {
 				emptied[resolved] = true
 			}
 		}
@@ -323,7 +369,7 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 	if staying != nil {
 		relied = staying.relied
 		for _, d := range staying.dirs {
-			if local, err := inroot.Resolve(rp.root, d, false); err == nil {
+			if local, err := inroot.Resolve(rp.target, d, false); err == nil {
 				relied = append(relied, local)
 			}
 		}
@@ -334,9 +380,9 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 		if c.Action != ActionRemove {
 			continue
 		}
-		dir, err := inroot.Resolve(rp.root, c.Dir, false)
+		dir, err := inroot.Resolve(rp.target, c.Dir, false)
 		if err != nil {
-			return fmt.Errorf("resolve %s: %w", inroot.Describe(rp.root, c.Dir), err)
+			return fmt.Errorf("resolve %s: %w", inroot.Describe(rp.target, c.Dir), err)
 		}
 		goes[dir] = true
 	}
@@ -354,12 +400,12 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 			return g, nil
 		}
 		goes[p] = false
-		info, err := rp.root.Lstat(p)
+		info, err := rp.target.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("look at %s: %w", inroot.Describe(rp.root, p), err)
+			return false, fmt.Errorf("look at %s: %w", inroot.Describe(rp.target, p), err)
 		}
 		if !info.IsDir() {
 			goes[p] = candidates[p] && emptied[p]
@@ -368,9 +414,9 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 		if !candidates[p] {
 			return false, nil
 		}
-		entries, err := fs.ReadDir(rp.root.FS(), p)
+		entries, err := fs.ReadDir(rp.target.FS(), p)
 		if err != nil {
-			return false, fmt.Errorf("list %s: %w", inroot.Describe(rp.root, p), err)
+			return false, fmt.Errorf("list %s: %w", inroot.Describe(rp.target, p), err)
 		}
 		for _, e := range entries {
 			g, err := decide(path.Join(p, e.Name()))
@@ -387,7 +433,7 @@ func (rp *RemovePlan) planGone(removed, remaining []State, staying *stayingConta
 		if err != nil {
 			return err
 		}
-		if info, err := rp.root.Lstat(p); !g && err == nil && info.IsDir() {
+		if info, err := rp.target.Lstat(p); !g && err == nil && info.IsDir() {
 			kept = append(kept, p)
 		}
 	}

@@ -19,6 +19,12 @@ func ApplyRemove(ctx context.Context, rp *RemovePlan) (*RemoveReport, error) {
 	start := time.Now()
 	defer rp.Close()
 	report := newRemoveReport(rp)
+	if rp.image != nil {
+		if err := rp.writeImage(ctx, report, start); err != nil {
+			return nil, err
+		}
+		return report, nil
+	}
 	if rp.Request.DryRun || !rp.changes() {
 		report.Seconds = time.Since(start).Seconds()
 		return report, nil
@@ -34,6 +40,20 @@ func ApplyRemove(ctx context.Context, rp *RemovePlan) (*RemoveReport, error) {
 	report.Warnings = append(report.Warnings, rtx.finish(rp.clock)...)
 	report.Seconds = time.Since(start).Seconds()
 	return report, nil
+}
+
+// writeImage writes the output of a remove on an image: the input's
+// entries, what goes left out, the restored files with their content.
+func (rp *RemovePlan) writeImage(ctx context.Context, report *RemoveReport, start time.Time) error {
+	defer func() { report.Seconds = time.Since(start).Seconds() }()
+	if rp.Request.DryRun || rp.image.skipsWrite(rp.changes()) {
+		return nil
+	}
+	changes := &imageChanges{}
+	if err := changes.addRemove(rp); err != nil {
+		return rp.image.writeError(err)
+	}
+	return rp.image.write(ctx, changes, nil, nil)
 }
 
 // changes tells whether the remove changes anything.

@@ -7,7 +7,10 @@ import (
 
 // RemoveReport says what a remove did (or, for a dry run, would do).
 type RemoveReport struct {
-	Target     string             `json:"target"`
+	Target string `json:"target"`
+	// Output is the output tarball of a remove on an image ("-": standard
+	// output).
+	Output     string             `json:"output,omitempty"`
 	DryRun     bool               `json:"dryRun"`
 	Changed    bool               `json:"changed"`
 	Layout     string             `json:"layout"`
@@ -24,10 +27,13 @@ type RemoveReport struct {
 
 func newRemoveReport(rp *RemovePlan) *RemoveReport {
 	r := &RemoveReport{
-		Target: rp.root.Name(), DryRun: rp.Request.DryRun, Changed: rp.changes() && !rp.Request.DryRun,
+		Target: rp.target.Name(), DryRun: rp.Request.DryRun, Changed: rp.changes() && !rp.Request.DryRun,
 		Layout: rp.Layout.Name, DataPath: rp.Layout.DataPath,
 		Containers: []RemovedContainer{}, Gone: append([]string{}, rp.Gone...),
 		Kept: append([]KeptPath{}, rp.Kept...), Files: []FileReport{}, Warnings: append([]string{}, rp.Warnings...),
+	}
+	if rp.image != nil {
+		r.Output = rp.image.out
 	}
 	for _, c := range rp.Containers {
 		r.Containers = append(r.Containers, *c)
@@ -49,7 +55,11 @@ func (r *RemoveReport) WriteText(w io.Writer) {
 		would = "would be "
 		fmt.Fprintf(w, "Dry run: nothing was written.\n")
 	}
-	fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
+	if r.Output != "" {
+		fmt.Fprintf(w, "Image %s → %s (layout %s, data path %s)\n", r.Target, r.Output, r.Layout, r.DataPath)
+	} else {
+		fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
+	}
 	for _, c := range r.Containers {
 		if c.Action == ActionAbsent {
 			fmt.Fprintf(w, "  %s: no container in %s, nothing to remove\n", c.Callsign, c.Dir)
@@ -83,6 +93,8 @@ func (r *RemoveReport) WriteText(w io.Writer) {
 	case r.DryRun:
 	case r.Changed:
 		fmt.Fprintf(w, "Done in %.2fs.\n", r.Seconds)
+	case r.Output != "" && r.Output != r.Target:
+		fmt.Fprintf(w, "Nothing to remove; %s is a copy of %s.\n", r.Output, r.Target)
 	default:
 		fmt.Fprintln(w, "Nothing to remove.")
 	}
