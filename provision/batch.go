@@ -19,7 +19,10 @@ type BatchRequest struct {
 	Requests []Request
 	Remove   []string
 	DryRun   bool
-	// Stdin is read for a rootfs of "-".
+	// Image, when set, makes the batch one on a tarball (Target is then
+	// not used): Image.In is read, the result written to Image.Out.
+	Image *ImageFiles
+	// Stdin is read for a rootfs (or an Image.In) of "-".
 	Stdin io.Reader
 }
 
@@ -29,12 +32,18 @@ type BatchRequest struct {
 // rootfs), and the remove plan. The groups are planned against the target
 // as it is, then chained: the subuid/subgid lines each group adds are
 // worked out on what the remove and earlier groups leave, a share folder
-// two groups name is made once, common.conf is edited once.
+// two groups name is made once, common.conf is edited once. On an image,
+// every plan is made against the one index of the input, and the output
+// is written in one pass (see writeImage).
 type BatchPlan struct {
 	Request BatchRequest
 	Plans   []*Plan
 	Remove  *RemovePlan
 	streams []*spooledStream
+	// image is the tarball a batch on an image reads and writes, images
+	// the plans made against its index (Plans are theirs).
+	image  *imageIO
+	images []*ImagePlan
 }
 
 // Close releases the targets and removes the spooled streams.
@@ -49,7 +58,8 @@ func (bp *BatchPlan) Close() error {
 	for _, s := range bp.streams {
 		errs = append(errs, s.Close())
 	}
-	bp.Plans, bp.Remove, bp.streams = nil, nil, nil
+	bp.image.close()
+	bp.Plans, bp.Remove, bp.streams, bp.images = nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 
@@ -62,13 +72,18 @@ func BuildBatchPlan(ctx context.Context, req BatchRequest) (_ *BatchPlan, err er
 			bp.Close()
 		}
 	}()
+	if req.Image != nil {
+		if err := bp.openImage(ctx); err != nil {
+			return nil, err
+		}
+	}
 	groups, err := bp.group(ctx)
 	if err != nil {
 		return nil, err
 	}
 	classes := map[string]string{}
 	for _, g := range groups {
-		p, err := BuildPlan(ctx, g)
+		p, err := bp.plan(ctx, g)
 		if err != nil {
 			return nil, err
 		}
@@ -90,11 +105,45 @@ func BuildBatchPlan(ctx context.Context, req BatchRequest) (_ *BatchPlan, err er
 		if len(bp.Plans) > 0 {
 			layout = bp.Plans[0].Layout.Name
 		}
-		if bp.Remove, err = buildRemovePlan(ctx, RemoveRequest{Callsigns: req.Remove, Target: req.Target, Layout: layout, DryRun: req.DryRun}, staying); err != nil {
+		rreq := RemoveRequest{Callsigns: req.Remove, Target: bp.Request.Target, Layout: layout, DryRun: req.DryRun}
+		if bp.image != nil {
+			bp.Remove, err = planRemoveInImage(rreq, bp.image, staying)
+		} else {
+			bp.Remove, err = buildRemovePlan(ctx, rreq, staying)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return bp, bp.chain()
+}
+
+// openImage reads the batch's input tarball once into an index, which
+// every plan of the batch plans against.
+func (bp *BatchPlan) openImage(ctx context.Context) error {
+	in := bp.Request.Image.In
+	if in == "-" && slices.ContainsFunc(bp.Request.Requests, func(r Request) bool { return r.Source == "-" }) {
+		return fieldErrorf("rootfs", "-", "standard input holds the image: give the rootfs as a file or a FIFO")
+	}
+	var err error
+	if bp.image, err = openImage(ctx, *bp.Request.Image, bp.Request.Stdin); err != nil {
+		return err
+	}
+	bp.Request.Target = in
+	return nil
+}
+
+// plan plans one group: against the target folder, or the image's index.
+func (bp *BatchPlan) plan(ctx context.Context, g Request) (*Plan, error) {
+	if bp.image == nil {
+		return BuildPlan(ctx, g)
+	}
+	ip, err := planImage(ctx, g, bp.image)
+	if err != nil {
+		return nil, err
+	}
+	bp.images = append(bp.images, ip)
+	return ip.Plan, nil
 }
 
 // group puts the requests with the same options together, in the order
@@ -222,7 +271,9 @@ func (bp *BatchPlan) chain() error {
 
 // BatchReport says what a batch did (or, for a dry run, would do).
 type BatchReport struct {
-	Target  string `json:"target"`
+	Target string `json:"target"`
+	// Output is the output tarball of a batch on an image.
+	Output  string `json:"output,omitempty"`
 	DryRun  bool   `json:"dryRun"`
 	Changed bool   `json:"changed"`
 	// Remove is the remove's report, when the batch removes containers.
@@ -251,6 +302,13 @@ func ApplyBatch(ctx context.Context, bp *BatchPlan) (*BatchReport, error) {
 		changes = changes || bp.Remove.changes()
 	}
 	report.Changed = changes && !bp.Request.DryRun
+	if bp.image != nil {
+		if err := bp.writeImage(ctx, report, changes); err != nil {
+			return nil, err
+		}
+		report.finish(start)
+		return report, nil
+	}
 	if !report.Changed {
 		report.finish(start)
 		return report, nil
@@ -297,6 +355,36 @@ func ApplyBatch(ctx context.Context, bp *BatchPlan) (*BatchReport, error) {
 	}
 	report.finish(start)
 	return report, nil
+}
+
+// writeImage writes the output of a batch on an image in one pass: the
+// input seen through the remove's and every group's changes, then each
+// group's containers. A group whose rootfs is the image itself copies the
+// input as the steps before it leave it, as a target folder would be.
+func (bp *BatchPlan) writeImage(ctx context.Context, report *BatchReport, changes bool) error {
+	report.Output = bp.image.out
+	for _, r := range report.Runs {
+		r.Output = bp.image.out
+	}
+	if report.Remove != nil {
+		report.Remove.Output = bp.image.out
+	}
+	if bp.Request.DryRun || bp.image.skipsWrite(changes) {
+		return nil
+	}
+	ch := &imageChanges{}
+	if bp.Remove != nil {
+		if err := ch.addRemove(bp.Remove); err != nil {
+			return bp.image.writeError(err)
+		}
+	}
+	for _, ip := range bp.images {
+		ip.before = ch.clone()
+		if err := ch.addPlan(ip); err != nil {
+			return bp.image.writeError(err)
+		}
+	}
+	return bp.image.write(ctx, ch, bp.images, report.Runs)
 }
 
 func countEdits(parts []transaction) int {
