@@ -19,13 +19,14 @@ type applyFlags struct {
 	flags provision.Request
 	ids   idFlags
 	out   outputFlags
+	image provision.ImageFiles
 	batch provision.BatchRequest
 }
 
 func newApplyCmd() *cobra.Command {
 	var f applyFlags
 	cmd := &cobra.Command{
-		Use:   "apply -f FILE [--target DIR]",
+		Use:   "apply -f FILE [--target DIR | --image IN -o OUT]",
 		Short: "Provision (and remove) the containers a YAML file declares, in one run",
 		Long: `apply does what a file under version control declares, in one run on one target:
 provision for each entry of its containers: list, remove for each callsign of
@@ -39,6 +40,8 @@ Every mistake in the file is reported at once, named by its place in the file
 Containers that ask for the same options are provisioned together, the source
 read once for them; a stream source (- or a FIFO) is read once for the whole
 file. Nothing is half-done: on any error the target is left as it was.
+With --image IN -o OUT the file is applied to the rootfs tarball IN instead,
+as an ordinary user, and the result written to OUT as image writes it.
 See docs/apply.md for a commented example.`,
 		Example: `  # containers.yaml declares the guide's OCDM (user 1000 kept, the TestLogging share)
   # in output/target, its rootfs output/images/rootfs.tar.gz: what would change, then
@@ -55,6 +58,12 @@ See docs/apply.md for a commented example.`,
 			cli, err := cliSettings(cmd)
 			if err != nil {
 				return err
+			}
+			if err := checkImageFlags(cmd, &f.image, f.out.on, f.flags.DryRun); err != nil {
+				return err
+			}
+			if f.image.In != "" { // the image stands for the file's target
+				cli["target"] = applyfile.Value{V: f.image.In, Where: "--image"}
 			}
 			file, err := applyfile.Read(f.file)
 			if err != nil {
@@ -73,6 +82,9 @@ See docs/apply.md for a commented example.`,
 			if v, ok := cli["target"]; ok {
 				f.batch.Target = v.V.(string)
 			}
+			if f.image.In != "" {
+				f.batch.Image = &f.image
+			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,7 +92,7 @@ See docs/apply.md for a commented example.`,
 			for i := range f.batch.Requests {
 				f.batch.Requests[i].Progress = bar.update
 			}
-			f.batch.Stdin = cmd.InOrStdin()
+			f.batch.Stdin, f.image.Stdout = cmd.InOrStdin(), cmd.OutOrStdout()
 			plan, err := provision.BuildBatchPlan(cmd.Context(), f.batch)
 			if err != nil {
 				return err
@@ -90,12 +102,13 @@ See docs/apply.md for a commented example.`,
 			if err != nil {
 				return err
 			}
-			return f.out.print(cmd, report, report.WriteText)
+			return printImageReport(cmd, &f.out.jsonFlag, f.image.Out, f.flags.DryRun, report, report.WriteText)
 		},
 	}
 	flags := cmd.Flags()
 	flags.StringVarP(&f.file, "file", "f", "", "the apply file (YAML) declaring the containers (required)")
 	flags.StringVar(&f.flags.Target, "target", "", "folder holding the device's root filesystem (overrides the file's target)")
+	addImageFlags(cmd, &f.image)
 	flags.StringVar(&f.flags.Source, "rootfs", "", "rootfs tarball, folder or stream (- for standard input, or a FIFO) for every container (overrides the file)")
 	addSharedFlags(cmd, &f.flags, &f.ids)
 	f.out.add(cmd)
