@@ -26,7 +26,7 @@ func (f *File) Requests(cli Settings) (reqs []provision.Request, remove []string
 	}
 	defaults := f.Defaults.over(cli)
 	if _, set := defaults["target"]; !set {
-		add(errors.New("target: name the target folder, at the top of the file (target: output/target) or with --target"))
+		add(errors.New("target: name the target folder, at the top of the file (target: output/target) or with --target; or give a rootfs tarball with --image IN -o OUT"))
 	}
 	for _, c := range f.Containers {
 		s := defaults.over(c.Settings).over(cli)
