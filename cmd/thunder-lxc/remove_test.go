@@ -19,11 +19,17 @@ import (
 func pluginTarget(t *testing.T) string {
 	t.Helper()
 	target := treetest.SampleTarget(t)
-	repo := treetest.RepoRoot(t)
+	addPlugins(t, target)
+	return target
+}
+
+// addPlugins adds pluginTarget's plugins, newuidmap, newgidmap and
+// /etc/subuid to the target folder dir.
+func addPlugins(t *testing.T, dir string) {
+	t.Helper()
 	treetest.Run(t, "sh", "-c", `cp "$1"/testdata/plugins/*.json "$2"/etc/Thunder/plugins/ && mkdir -p "$2"/usr/bin &&
 printf '#!/bin/sh\n' > "$2"/usr/bin/newuidmap && printf '#!/bin/sh\n' > "$2"/usr/bin/newgidmap &&
-chmod 4755 "$2"/usr/bin/newuidmap "$2"/usr/bin/newgidmap && printf 'builder:200000:65536\n' > "$2"/etc/subuid`, "sh", repo, target)
-	return target
+chmod 4755 "$2"/usr/bin/newuidmap "$2"/usr/bin/newgidmap && printf 'builder:200000:65536\n' > "$2"/etc/subuid`, "sh", treetest.RepoRoot(t), dir)
 }
 
 // untimedTree describes a target for comparing it with itself before a
