@@ -192,7 +192,8 @@ func TestRemoveImageGivesBackTheInput(t *testing.T) {
 // files applied one after the other, each to the image the one before
 // wrote and to a folder, give the same tree at every step; the last,
 // removing what remains, gives back the input (times of the restored
-// files aside).
+// files aside). The first file again on the image it made changes
+// nothing.
 func TestApplyImageRemoveListStepByStep(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 	f := newImageFixture(t)
@@ -216,6 +217,13 @@ func TestApplyImageRemoveListStepByStep(t *testing.T) {
 		f.asUser(t, "apply", "-f", file, "--image", image, "-o", next)
 		image = next
 		sameTargets(t, "step "+string(rune('1'+i))+": the trees of apply --target and apply --image", target, unpackImage(t, image))
+		if i == 0 {
+			// A rerun of the file on the image it made changes nothing.
+			out := f.asUser(t, "apply", "-f", file, "--image", image, "-o", filepath.Join(f.work, "rerun.tar"))
+			if strings.Count(out, "Nothing to change") != 2 || strings.Contains(out, "Done") {
+				t.Errorf("a rerun on the image the file made:\n%s", out)
+			}
+		}
 	}
 	restored := func(rel string) bool {
 		return strings.HasPrefix(rel, "etc/Thunder/plugins/") || rel == "usr/share/lxc/config/common.conf" || rel == "etc/subuid"
