@@ -29,6 +29,7 @@ var flagCompletions = map[string]cobra.CompletionFunc{
 	"template":      files,
 	"kernel-config": files,
 	"output":        files,
+	"image":         files,
 	"file":          files,
 }
 
