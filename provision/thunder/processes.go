@@ -21,6 +21,11 @@ const (
 	defaultMessagingSize   = 20 * 1024
 )
 
+// DevicePATH is the PATH Thunder usually runs with on the device, what a
+// bare "lxc.environment = PATH" passes on to the container: the build host
+// cannot know the device's, so the common one stands in.
+const DevicePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // Processes is what Thunder's main config tells the processes it starts,
 // such as the hosting process in a plugin's container: where to reach
 // Thunder (its communicator) and where to leave messages (its messaging
