@@ -107,6 +107,8 @@ func (c *container) deviceView() (*deviceView, error) {
 		}
 		if _, herr := os.Stat(src); herr == nil {
 			dv.notes = append(dv.notes, fmt.Sprintf("%s: not in the target; LXC binds the build host's", src))
+		} else {
+			dv.notes = append(dv.notes, fmt.Sprintf("%s: not in the target, nor on the build host: LXC fails to bind it unless the entry is optional, as on the device", src))
 		}
 	}
 	dv.Scratch(mountns.LXCRunDir)
@@ -177,8 +179,10 @@ func (c *container) configFolders() []string {
 		if (l.Key != "lxc.include" && l.Key != "lxc.mount.fstab") || !path.IsAbs(l.Value) {
 			continue
 		}
+		// A folder is included as a folder (named with or without a
+		// trailing '/'); a file with the rest of its folder.
 		dir := path.Dir(path.Clean(l.Value))
-		if info, err := inroot.Stat(c.target, l.Value); err == nil && info.IsDir() {
+		if info, err := inroot.Stat(c.target, l.Value); (err == nil && info.IsDir()) || strings.HasSuffix(l.Value, "/") {
 			dir = path.Clean(l.Value)
 		}
 		if !slices.Contains(dirs, dir) {

@@ -50,8 +50,23 @@ func (v *View) Enter() (*Namespace, error) {
 // it is given there. The thread is never unlocked: the Go runtime ends a
 // thread whose goroutine exits while locked to it, so no other goroutine
 // ever runs in the private namespace, and the namespace ends with it.
+//
+// The main thread is the one thread it must not be: the process's
+// namespace is the main thread's (/proc/self shows it), and the runtime
+// never ends the main thread. So on the main thread, hold keeps it busy
+// and starts over in a new goroutine, which then runs on another thread.
 func (ns *Namespace) hold(v *View, ready chan<- error) {
 	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		held := make(chan struct{})
+		go func() {
+			ns.hold(v, ready)
+			close(held)
+		}()
+		<-held
+		runtime.UnlockOSThread()
+		return
+	}
 	defer close(ns.done)
 	b, err := v.build()
 	if b != nil {
@@ -92,11 +107,15 @@ func (b *builder) close() {
 	}
 }
 
+// scratchDir holds the view's own files in its tmpfs, out of the way of
+// what programs write there when Scratch shows it.
+const scratchDir = ".mountns"
+
 // inScratch returns a new name in the view's tmpfs, reachable from this
 // process by its file descriptor whatever is mounted where.
 func (b *builder) inScratch(prefix string) string {
 	b.counter++
-	return fmt.Sprintf("/proc/self/fd/%d/%s%d", b.scratch.Fd(), prefix, b.counter)
+	return fmt.Sprintf("/proc/self/fd/%d/%s/%s%d", b.scratch.Fd(), scratchDir, prefix, b.counter)
 }
 
 func (v *View) build() (*builder, error) {
@@ -116,6 +135,9 @@ func (v *View) build() (*builder, error) {
 		return b, fmt.Errorf("make the view's tmpfs (fsopen needs Linux 5.2 or later): %w", err)
 	}
 	b.scratch = scratch
+	if err := os.Mkdir(fdPath(scratch)+"/"+scratchDir, 0o700); err != nil {
+		return b, err
+	}
 	mounts := v.ordered()
 	// Opened here, in the new namespace (overlayfs takes a lower layer
 	// only from its caller's namespace), and before anything is mounted.
@@ -137,6 +159,15 @@ func (v *View) build() (*builder, error) {
 			return b, fmt.Errorf("%s: %w", m.point, err)
 		}
 	}
+	if v.scratchAt != "" {
+		if err := b.ensurePoint(v.scratchAt, false); err != nil {
+			return b, fmt.Errorf("%s: %w", v.scratchAt, err)
+		}
+		if err := unix.MoveMount(int(b.scratch.Fd()), "", unix.AT_FDCWD, v.scratchAt, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return b, fmt.Errorf("show the view's tmpfs at %s: %w", v.scratchAt, err)
+		}
+		b.writable = append(b.writable, v.scratchAt)
+	}
 	for _, f := range v.files {
 		if !b.isWritable(f.point) {
 			return b, fmt.Errorf("write %s: not in a part of the view that keeps writes in memory", f.point)
@@ -153,15 +184,6 @@ func (v *View) build() (*builder, error) {
 		if err := os.WriteFile(f.point, f.data, 0o644); err != nil {
 			return b, err
 		}
-	}
-	if v.scratchAt != "" {
-		if err := b.ensurePoint(v.scratchAt, false); err != nil {
-			return b, fmt.Errorf("%s: %w", v.scratchAt, err)
-		}
-		if err := unix.MoveMount(int(b.scratch.Fd()), "", unix.AT_FDCWD, v.scratchAt, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-			return b, fmt.Errorf("show the view's tmpfs at %s: %w", v.scratchAt, err)
-		}
-		b.writable = append(b.writable, v.scratchAt)
 	}
 	return b, nil
 }

@@ -129,20 +129,21 @@ func (v *View) Scratch(point string) {
 }
 
 // Describe lists the view's mounts, one line each, in the order they are
-// made: what a report says the program saw.
+// made (the view's memory last): what a report says the program saw.
 func (v *View) Describe() []string {
 	var lines []string
 	for _, m := range v.ordered() {
 		switch m.kind {
-		case freshTmpfs:
-			lines = append(lines, fmt.Sprintf("%s: %s", m.point, m.kind))
-		case bindData:
-			lines = append(lines, fmt.Sprintf("%s: %s", m.point, m.kind))
 		case showOverlay:
 			lines = append(lines, fmt.Sprintf("%s: %s %s", m.point, filepath.Join(m.root, m.name), m.kind))
-		default:
+		case bindThrough:
 			lines = append(lines, fmt.Sprintf("%s: %s %s", m.point, m.root, m.kind))
+		default:
+			lines = append(lines, fmt.Sprintf("%s: %s", m.point, m.kind))
 		}
+	}
+	if v.scratchAt != "" {
+		lines = append(lines, v.scratchAt+": the view's memory")
 	}
 	return lines
 }
