@@ -49,8 +49,10 @@ through the kernel's qemu-user binfmt_misc handler, which must be registered
 with the F flag: on Debian, install qemu-user-static and binfmt-support.
 
 run needs root. Exit status: 0 the smoke test passed (or COMMAND exited 0),
-1 it did not, or the container could not be started, 2 bad usage. With --json
-COMMAND's output goes to stderr, the report to stdout.`,
+1 it did not, or the container could not be started, 2 bad usage. COMMAND's
+output is its own: the report is printed only when LXC failed to start it
+(on stderr), or with --json, which sends COMMAND's output to stderr and the
+report to stdout.`,
 		Example: `  # The guide's OCDM with container uid 1000 kept and the TestLogging share:
   sudo thunder-lxc provision OCDM --target output/target --rootfs rootfs.tar.gz \
       --keep-id 1000 --share /var/log/TestLogging:TestLogging
@@ -90,7 +92,14 @@ COMMAND's output goes to stderr, the report to stdout.`,
 			if err != nil {
 				return runRemedy(err, opts.Callsign)
 			}
-			out.print(cmd, report, report.WriteText)
+			switch {
+			case len(opts.Command) == 0 || out.on:
+				out.print(cmd, report, report.WriteText)
+			case !report.Started:
+				// stdout is the command's: why LXC did not start it goes
+				// to stderr.
+				report.WriteText(cmd.ErrOrStderr())
+			}
 			if report.OK {
 				return nil
 			}
@@ -110,7 +119,7 @@ func runRemedy(err error, callsign string) error {
 	switch {
 	case errors.Is(err, thunder.ErrNoContainer):
 		return fmt.Errorf("%w: provision it first (thunder-lxc provision %s --target DIR)", err, callsign)
-	case errors.Is(err, mountns.ErrNeedsRoot):
+	case errors.Is(err, lxcrun.ErrNeedsRoot), errors.Is(err, mountns.ErrNeedsRoot):
 		return fmt.Errorf("%w: run it as root (sudo thunder-lxc run ...)", err)
 	case errors.Is(err, lxcrun.ErrNoShell):
 		return fmt.Errorf("%w: give a command to run instead (thunder-lxc run %s --target DIR -- COMMAND)", err, callsign)

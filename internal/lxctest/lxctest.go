@@ -68,6 +68,10 @@ func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, contai
 		view.Bind(filepath.Join(target, dir), dir)
 	}
 	view.Scratch(mountns.LXCRunDir)
+	// The tests' containers have networks of their own (lxc.net.0.type =
+	// empty); a private one for LXC keeps the command sockets of two test
+	// runs at once apart.
+	view.PrivateNetwork()
 	showGrants(t, view)
 	var stdout, stderr bytes.Buffer
 	out, err := lxcrun.Execute(context.Background(), view.Enter(), lxcrun.Execution{

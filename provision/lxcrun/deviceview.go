@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -112,6 +113,11 @@ func (c *container) deviceView() (*deviceView, error) {
 		}
 	}
 	dv.Scratch(mountns.LXCRunDir)
+	if c.ownNetwork() {
+		// Changes nothing for the container, and keeps LXC's command
+		// socket apart from another run's of the same device path.
+		dv.PrivateNetwork()
+	}
 	if idmap, mapped := c.config.IDMap(); mapped {
 		uid, gid := idmap.HostRanges()
 		notes, err := ShowGrants(dv.View, uid, gid)
@@ -131,19 +137,19 @@ func (dv *deviceView) show(target *os.Root, p string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", inroot.Describe(target, p), err)
 	}
-	f, err := target.Open(resolved)
+	info, err := target.Stat(resolved)
 	if err != nil {
 		return fmt.Errorf("show %s: %w", inroot.Describe(target, p), err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return err
 	}
 	if info.IsDir() {
 		dv.Show(target.Name(), resolved, p)
 		return nil
 	}
+	f, err := target.Open(resolved)
+	if err != nil {
+		return fmt.Errorf("show %s: %w", inroot.Describe(target, p), err)
+	}
+	defer f.Close()
 	// A file is small (a config, a device's settings): a copy in memory
 	// keeps the target's from being written.
 	data, err := io.ReadAll(io.LimitReader(f, maxShownFile+1))
@@ -204,6 +210,23 @@ func (c *container) bindSources() []string {
 	slices.Sort(srcs)
 	return srcs
 }
+
+// ownNetwork tells whether the container has a network namespace of its
+// own with nothing from outside: every lxc.net.N.type is empty.
+func (c *container) ownNetwork() bool {
+	types := 0
+	for _, l := range c.config.Lines {
+		if netType.MatchString(l.Key) {
+			if l.Value != "empty" {
+				return false
+			}
+			types++
+		}
+	}
+	return types > 0
+}
+
+var netType = regexp.MustCompile(`^lxc\.net\.[0-9]+\.type$`)
 
 // under tells whether the absolute path p is dir or below it.
 func under(p, dir string) bool {

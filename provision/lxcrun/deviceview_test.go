@@ -94,3 +94,33 @@ lxc.mount.entry = proc proc proc nodev 0 0
 		t.Errorf("share probes %+v: want /var/log/share's only", probes)
 	}
 }
+
+// A container with a network of its own gets LXC a private network too,
+// one sharing the device's does not.
+func TestOwnNetwork(t *testing.T) {
+	for config, want := range map[string]bool{
+		"lxc.net.0.type = empty\n":                        true,
+		"lxc.net.0.type = empty\nlxc.net.1.type = veth\n": false,
+		"lxc.net.0.type = none\n":                         false,
+		"lxc.uts.name = OCDM\n":                           false,
+	} {
+		target := t.TempDir()
+		writeTree(t, target, map[string]string{
+			"etc/Thunder/plugins/OCDM.json":            `{"callsign": "OCDM", "classname": "OCDM"}`,
+			"usr/share/Thunder/OCDM/Container/config":  config + "lxc.rootfs.path = dir:/usr/share/Thunder/OCDM/Container/rootfs\n",
+			"usr/share/Thunder/OCDM/Container/rootfs/": "",
+		})
+		c, err := openContainer(target, "auto", "OCDM")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dv, err := c.deviceView()
+		c.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(dv.Describe(), "network: a namespace of the view's own"); got != want {
+			t.Errorf("%q: private network %v, want %v", config, got, want)
+		}
+	}
+}

@@ -15,9 +15,9 @@ type Report struct {
 	// starts; Rootfs is its rootfs's.
 	Container string `json:"container"`
 	Rootfs    string `json:"rootfs"`
-	// Emulation is how a rootfs of another architecture runs; null when
-	// it runs natively.
-	Emulation *Emulation `json:"emulation"`
+	// Emulation is how a rootfs of another architecture runs; left out
+	// when it runs natively.
+	Emulation *Emulation `json:"emulation,omitempty"`
 	// Environment is what LXC got (and passes on as lxc.environment says).
 	Environment []string `json:"environment"`
 	// View lists what the private mount namespace showed where; Notes

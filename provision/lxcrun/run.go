@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type Options struct {
 	Stdout, Stderr io.Writer
 }
 
+// ErrNeedsRoot means run was not started by root.
+var ErrNeedsRoot = errors.New("starting a container on the build host needs root (for LXC's ID maps and the private mount namespace)")
+
 // ErrNoShell means the smoke test cannot run: the rootfs has no shell.
 var ErrNoShell = errors.New("no shell in the rootfs")
 
@@ -41,6 +45,11 @@ var ErrNoShell = errors.New("no shell in the rootfs")
 // checks, are in the report, whose OK is then false.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	began := time.Now()
+	// LXC's ID maps and the view's mounts need root; say so before
+	// anything else can fail for want of it.
+	if os.Geteuid() != 0 {
+		return nil, ErrNeedsRoot
+	}
 	c, err := openContainer(opts.Target, opts.Layout, opts.Callsign)
 	if err != nil {
 		return nil, err
@@ -59,6 +68,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if len(opts.Command) == 0 {
 		if _, err := inroot.Stat(c.rootfs, smokeShell); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: the smoke test runs %s in the container, and its rootfs %s has none", ErrNoShell, smokeShell, c.rootfsPath)
+		}
+	} else if prog := opts.Command[0]; path.IsAbs(prog) {
+		// LXC's init would only exit 255, its reason silenced with LXC's.
+		if _, err := inroot.Stat(c.rootfs, prog); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not in the container's rootfs %s", prog, c.rootfsPath)
 		}
 	}
 	dv, err := c.deviceView()

@@ -119,7 +119,11 @@ func (b *builder) inScratch(prefix string) string {
 }
 
 func (v *View) build() (*builder, error) {
-	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+	flags := unix.CLONE_NEWNS
+	if v.privateNet {
+		flags |= unix.CLONE_NEWNET
+	}
+	if err := unix.Unshare(flags); err != nil {
 		if errors.Is(err, syscall.EPERM) {
 			return nil, fmt.Errorf("%w: %v", ErrNeedsRoot, err)
 		}

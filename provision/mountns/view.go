@@ -35,9 +35,10 @@ import (
 // files) is a tmpfs that Scratch can show at a path. Enter makes the
 // namespace.
 type View struct {
-	mounts    []viewMount
-	files     []viewFile
-	scratchAt string
+	mounts     []viewMount
+	files      []viewFile
+	scratchAt  string
+	privateNet bool
 }
 
 type mountKind int
@@ -128,6 +129,16 @@ func (v *View) Scratch(point string) {
 	v.scratchAt = clean(point)
 }
 
+// PrivateNetwork gives the namespace's programs a network namespace of
+// their own too, with nothing in it but a loopback device that is down.
+// Abstract unix sockets are per network namespace: LXC names its command
+// socket after the container's path, so two containers at the same device
+// path, each in a view of its own (two runs at once), collide on it unless
+// their views have private networks.
+func (v *View) PrivateNetwork() {
+	v.privateNet = true
+}
+
 // Describe lists the view's mounts, one line each, in the order they are
 // made (the view's memory last): what a report says the program saw.
 func (v *View) Describe() []string {
@@ -144,6 +155,9 @@ func (v *View) Describe() []string {
 	}
 	if v.scratchAt != "" {
 		lines = append(lines, v.scratchAt+": the view's memory")
+	}
+	if v.privateNet {
+		lines = append(lines, "network: a namespace of the view's own")
 	}
 	return lines
 }

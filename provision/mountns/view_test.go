@@ -199,3 +199,16 @@ func TestSetupFailures(t *testing.T) {
 		t.Errorf("a file outside the view's memory: %v", err)
 	}
 }
+
+// A private network has nothing but a loopback device.
+func TestPrivateNetwork(t *testing.T) {
+	needRoot(t)
+	v := NewView()
+	v.PrivateNetwork()
+	ns := enter(t, v)
+	out := sh(t, ns, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '")
+	ns.Close()
+	if out != "lo\n" {
+		t.Errorf("network devices in the view: %q, want lo only", out)
+	}
+}
