@@ -53,12 +53,12 @@ run needs root. Exit status: 0 the smoke test passed (or COMMAND exited 0),
 output is its own: the report is printed only when LXC failed to start it
 (on stderr), or with --json, which sends COMMAND's output to stderr and the
 report to stdout.`,
-		Example: `  # The guide's OCDM with container uid 1000 kept and the TestLogging share:
-  sudo thunder-lxc provision OCDM --target output/target --rootfs rootfs.tar.gz \
-      --keep-id 1000 --share /var/log/TestLogging:TestLogging
+		Example: `  # The guide's OCDM on a Raspberry Pi 3 rootfs (32-bit ARM: qemu-user runs it),
+  # container uid 1000 kept, /var/log/TestLogging shared:
+  sudo thunder-lxc provision OCDM --target output/target --keep-id 1000 --share /var/log/TestLogging:TestLogging
   sudo thunder-lxc run OCDM --target output/target
-  sudo thunder-lxc run OCDM --target output/target -- /bin/sh -c 'id; touch /TestLogging/x'
-  sudo thunder-lxc run OCDM --target output/target --json`,
+  sudo thunder-lxc run OCDM --target output/target -- /bin/sh -c 'uname -m; id; touch /TestLogging/x'
+  sudo thunder-lxc run OCDM --target output/target --json > run.json`,
 		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			switch {

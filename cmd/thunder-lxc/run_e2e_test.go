@@ -17,17 +17,18 @@ import (
 )
 
 // runFixture provisions OCDM into the sample target from a busybox rootfs
-// that has a hosting process (busybox under the name ThunderPlugin), with
-// the extra provision arguments, and returns the target and the report.
+// (of the given busybox program; "" for the build host's) with the sample
+// hosting process, with the extra provision arguments, and returns the
+// target and provision's report.
 func runFixture(t *testing.T, busybox string, provisionArgs ...string) (string, provision.Report) {
 	t.Helper()
 	lxctest.NeedLXC(t)
-	rootfs := filepath.Join(t.TempDir(), "rootfs")
-	treetest.BusyboxRootfs(t, rootfs)
-	if busybox != "" { // another architecture's
-		treetest.Run(t, "cp", busybox, filepath.Join(rootfs, "bin/busybox"))
+	if busybox == "" {
+		busybox = treetest.NeedTool(t, "busybox", "busybox-static")
 	}
-	treetest.Run(t, "cp", filepath.Join(rootfs, "bin/busybox"), filepath.Join(rootfs, "usr/bin/ThunderPlugin"))
+	rootfs := filepath.Join(t.TempDir(), "rootfs")
+	treetest.BusyboxRootfsWith(t, rootfs, busybox)
+	treetest.Run(t, "cp", "-a", filepath.Join(treetest.RepoRoot(t), "testdata/sample-hosting")+"/.", rootfs)
 	target := treetest.SampleTarget(t)
 	return target, provisionJSON(t, append([]string{"OCDM", "--target", target, "--rootfs", rootfs}, provisionArgs...)...)
 }
