@@ -59,6 +59,14 @@ report to stdout.`,
   sudo thunder-lxc run OCDM --target output/target
   sudo thunder-lxc run OCDM --target output/target -- /bin/sh -c 'uname -m; id; touch /TestLogging/x'
   sudo thunder-lxc run OCDM --target output/target --json > run.json`,
+		// One callsign; what follows -- is a path inside the container,
+		// which the build host's files say nothing about.
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return completeCallsigns(cmd, args, toComplete)
+			}
+			return noArgs(cmd, args, toComplete)
+		},
 		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			switch {

@@ -30,3 +30,15 @@ func TestRunUsage(t *testing.T) {
 		}
 	}
 }
+
+// The callsign completes from the target; nothing after it.
+func TestRunCompletesOneCallsign(t *testing.T) {
+	target := treetest.SampleTarget(t)
+	out, _, _ := run(t, "__complete", "run", "--target", target, "")
+	if !strings.HasPrefix(out, "DeviceInfo\nOCDM\n:4\n") {
+		t.Errorf("the callsign completes to %q, want the target's DeviceInfo and OCDM", out)
+	}
+	if out, _, _ := run(t, "__complete", "run", "OCDM", "--target", target, ""); !strings.HasPrefix(out, ":4\n") {
+		t.Errorf("after the callsign: %q, want nothing", out)
+	}
+}
