@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -101,7 +102,12 @@ func Execute(ctx context.Context, ns *mountns.Namespace, e Execution) (Outcome, 
 		log, err = os.ReadFile(e.Log)
 		return err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// lxc-execute stopped before it opened its log: it did not start
+		// the container, and its exit status is all there is.
+		return out, nil
+	case err != nil:
 		return out, fmt.Errorf("read LXC's log: %w", err)
 	}
 	out.Started, out.LXCErrors = readLXCLog(log)
