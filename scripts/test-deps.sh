@@ -52,6 +52,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# run's armhf test needs the kernel to hand ARM programs to qemu-user:
+# qemu-user-static's handler, registered (binfmt_misc mounted) once per
+# boot by binfmt-support's service, which a machine without systemd lacks.
+if [ "$(id -u)" = 0 ] && [ -e /usr/share/binfmts/qemu-arm ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-arm ]; then
+  update-binfmts --enable qemu-arm >/dev/null 2>&1 ||
+    echo "test-deps: warning: could not register qemu-arm with binfmt_misc: the armhf run test skips"
+fi
+
 # Test inputs: NAME[:ARCH] is unpacked in $cache/deb/NAME_ARCH (NAME alone:
 # the machine's architecture).
 native=$(dpkg --print-architecture)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxcrun"
 )
 
 // Every command's --help shows examples, taken from the Thunder LXC guide's
@@ -56,6 +58,7 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 var examplesPrepare = map[string]func(t *testing.T, bin, dir string){
 	"verify": provisionTheGuidesOCDM,
 	"remove": provisionTheGuidesOCDM,
+	"run":    needArmhfEmulation,
 }
 
 // examplesResult checks what some examples leave behind is the guide's.
@@ -73,6 +76,26 @@ var examplesResult = map[string]func(t *testing.T, dir string){
 			t.Errorf("verify.json (%v):\n%s", err, report)
 		}
 	},
+	"run": func(t *testing.T, dir string) {
+		report, err := os.ReadFile(filepath.Join(dir, "run.json"))
+		if err != nil || !strings.Contains(string(report), `"ok": true`) || !strings.Contains(string(report), `"handler": "`) {
+			t.Errorf("run.json (%v):\n%s", err, report)
+		}
+	},
+}
+
+// needArmhfEmulation skips run's examples where the build host cannot run
+// the fixture's 32-bit ARM rootfs.
+func needArmhfEmulation(t *testing.T, _, dir string) {
+	t.Helper()
+	root, err := os.OpenRoot(filepath.Join(dir, "output/target"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := lxcrun.FindEmulation(root); errors.Is(err, lxcrun.ErrNoEmulator) {
+		t.Skipf("the guide's rootfs is 32-bit ARM: %v", err)
+	}
 }
 
 // theGuidesConfig checks OCDM's container config is the guide's: 32-bit,

@@ -1,25 +1,18 @@
 package lxctest
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxcrun"
 )
-
-// subIDFiles are the files newuidmap and newgidmap read root's grants from.
-var subIDFiles = []string{"/etc/subuid", "/etc/subgid"}
 
 var (
 	grantMu sync.Mutex
-	// grants holds, per test, the host ranges root needs in each of
-	// subIDFiles.
-	grants = map[testing.TB]map[string][]lxc.Range{}
+	// grants holds, per test, the host ranges root needs: uid, then gid.
+	grants = map[testing.TB]*[2][]lxc.Range{}
 )
 
 // GrantRoot lets the containers this test starts with Execute use the host
@@ -35,7 +28,7 @@ func GrantRoot(t testing.TB, m lxc.IDMap) {
 	defer grantMu.Unlock()
 	need, ok := grants[t]
 	if !ok {
-		need = map[string][]lxc.Range{}
+		need = &[2][]lxc.Range{}
 		grants[t] = need
 		t.Cleanup(func() {
 			grantMu.Lock()
@@ -43,37 +36,25 @@ func GrantRoot(t testing.TB, m lxc.IDMap) {
 			delete(grants, t)
 		})
 	}
-	need["/etc/subuid"] = append(need["/etc/subuid"], uid...)
-	need["/etc/subgid"] = append(need["/etc/subgid"], gid...)
+	need[0] = append(need[0], uid...)
+	need[1] = append(need[1], gid...)
 }
 
-// showGrants makes v show each of subIDFiles as the host's file plus the
-// lines granting root what the test asked for and the host's file lacks.
+// showGrants makes v show /etc/subuid and /etc/subgid with the grants
+// the test asked for (lxcrun.ShowGrants).
 func showGrants(t testing.TB, v *hostview.View) {
 	t.Helper()
 	grantMu.Lock()
 	need := grants[t]
 	grantMu.Unlock()
-	for _, file := range subIDFiles {
-		if len(need[file]) == 0 {
-			continue
-		}
-		content, err := os.ReadFile(file)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		missing, err := lxc.MissingGrants(content, need[file])
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		shown := filepath.Join(t.TempDir(), filepath.Base(file))
-		if err := os.WriteFile(shown, lxc.AddGrants(content, missing), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		v.BindFile(shown, file)
-		t.Logf("the container's mount namespace shows %s with root also granted %s", file, strings.Join(missing, ", "))
+	if need == nil {
+		return
+	}
+	notes, err := lxcrun.ShowGrants(v.View, need[0], need[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range notes {
+		t.Log(n)
 	}
 }

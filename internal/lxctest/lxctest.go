@@ -7,8 +7,8 @@ package lxctest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +19,8 @@ import (
 
 	"github.com/thunder-lxc/thunder-lxc/internal/hostview"
 	"github.com/thunder-lxc/thunder-lxc/internal/treetest"
+	"github.com/thunder-lxc/thunder-lxc/provision/lxcrun"
+	"github.com/thunder-lxc/thunder-lxc/provision/mountns"
 )
 
 // NeedLXC skips a test that starts containers, saying what is missing.
@@ -41,49 +43,48 @@ func UniqueDevicePath(dir, name string) string {
 type Result struct {
 	Stdout, Stderr string
 	ExitCode       int
+	// LXCErrors are LXC's error lines when it failed to start the container.
+	LXCErrors []string
 }
 
 // Execute runs cmd in the container whose folder is containerDir (a device
 // path such as /usr/share/Thunder/OCDM/Container) of the target, with
 // lxc-execute, as Thunder's host process would start it. binds are the
-// device paths to bind from the target (the data path, shared folders). env
+// device paths to bind from the target (the data path, shared folders):
+// bound as they are, so the test sees what the container wrote there. env
 // is the environment LXC gets (lxc.environment entries without a value
 // inherit from it).
 func Execute(t testing.TB, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
 	t.Helper()
-	return ExecuteAs(t, -1, -1, target, binds, containerDir, env, cmd...)
+	return ExecuteAs(t, 0, 0, target, binds, containerDir, env, cmd...)
 }
 
 // ExecuteAs is Execute with the command run as container uid and gid
-// (lxc-execute -u/-g); -1 keeps root.
+// (lxc-execute -u/-g); 0 and 0 is root.
 func ExecuteAs(t testing.TB, uid, gid int, target string, binds []string, containerDir string, env []string, cmd ...string) Result {
 	t.Helper()
 	view := hostview.New(t)
-	view.Tmpfs(hostview.LXCRunDir)
 	for _, dir := range binds {
 		view.Bind(filepath.Join(target, dir), dir)
 	}
+	view.Scratch(mountns.LXCRunDir)
+	// The tests' containers have networks of their own (lxc.net.0.type =
+	// empty); a private one for LXC keeps the command sockets of two test
+	// runs at once apart.
+	view.PrivateNetwork()
 	showGrants(t, view)
-	args := []string{"lxc-execute", "-P", filepath.Dir(containerDir), "-n", filepath.Base(containerDir),
-		"--logfile", filepath.Join(t.TempDir(), "lxc.log"), "--logpriority", "INFO"}
-	if uid >= 0 {
-		args = append(args, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid))
-	}
-	c, started := view.Command(append(append(args, "--"), cmd...)...)
-	c.Env = env
 	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	err := c.Run()
-	if !started() {
-		t.Fatalf("prepare the mount namespace for lxc-execute: %v\n%s", err, stderr.String())
+	out, err := lxcrun.Execute(context.Background(), view.Enter(), lxcrun.Execution{
+		ContainerDir: containerDir, Args: cmd, UID: uid, GID: gid, Env: env,
+		Stdout: &stdout, Stderr: &stderr,
+		Log: path.Join(mountns.LXCRunDir, "lxctest.log"), LogLevel: lxcrun.LogLevel,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("start lxc-execute: %v", err)
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: out.ExitCode, LXCErrors: out.LXCErrors}
+	if !out.Started && res.ExitCode == 0 {
+		t.Fatalf("lxc-execute exited 0 without starting the container: %s", res)
 	}
 	return res
 }
@@ -100,7 +101,7 @@ func Env(extra ...string) []string {
 
 // String describes a result for failure messages.
 func (r Result) String() string {
-	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s\nLXC's errors:\n%s", r.ExitCode, r.Stdout, r.Stderr, strings.Join(r.LXCErrors, "\n"))
 }
 
 // BuildUnixConnect builds the static unixconnect program to the file out, for

@@ -111,7 +111,7 @@ func (r AccessReport) explain(m IDMap) []string {
 	}
 
 	other := "Every other container user"
-	if ex, ok := r.exampleOther(m); ok {
+	if ex, ok := r.ExampleOther(m); ok {
 		other += fmt.Sprintf(", for example uid %d (%s),", ex, host(m.HostUID, ex))
 	}
 	why := ""
@@ -172,10 +172,10 @@ func (r AccessReport) explainRoot(m IDMap) string {
 		rootHost, unmapped, class, can(r.Kind, r.Root))
 }
 
-// exampleOther picks a concrete container user of the "other" class: not
+// ExampleOther picks a concrete container user of the "other" class: not
 // root, not the owner, and (taking its primary group to equal its uid, as
 // usual) not in the group.
-func (r AccessReport) exampleOther(m IDMap) (int, bool) {
+func (r AccessReport) ExampleOther(m IDMap) (int, bool) {
 	fits := func(id int) bool {
 		if _, ok := m.HostUID(id); !ok && !r.Privileged {
 			return false

@@ -81,14 +81,9 @@ func (t *target) checkMode(p pluginRef, fs *findings) {
 }
 
 // containerPlaces are where Thunder looks for a plugin's container, in its
-// order: <volatilepath>/<callsign>, <persistentpath>/<callsign>,
-// <datapath>/<classname>, each holding a container named Container.
+// order (see thunder.Layout.ContainerPlaces).
 func (t *target) containerPlaces(p thunder.Plugin) []string {
-	return []string{
-		path.Join(t.layout.VolatilePath, p.Callsign, "Container"),
-		path.Join(t.layout.PersistentPath, p.Callsign, "Container"),
-		path.Join(t.layout.DataPath, p.ClassName, "Container"),
-	}
+	return t.layout.ContainerPlaces(p)
 }
 
 // locate returns the container folder Thunder takes (the first place with a

@@ -8,12 +8,12 @@ import (
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
+	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
 
-// inheritedPATH is the PATH Thunder usually runs with on the device, what a
-// bare "lxc.environment = PATH" passes on: the build host cannot know the
-// device's, so the common one stands in.
-const inheritedPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+// inheritedPATH is what a bare "lxc.environment = PATH" passes on
+// (thunder.DevicePATH).
+const inheritedPATH = thunder.DevicePATH
 
 // checkHostProcess: Thunder starts the bare name ThunderPlugin (R5+) or
 // WPEProcess (R4) inside the container, so the container's PATH must lead

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 )
 
@@ -20,51 +19,18 @@ type mountEntry struct {
 }
 
 // mountEntries returns the lxc.mount.entry lines and the lines of every
-// lxc.mount.fstab file in the target.
+// lxc.mount.fstab file in the target (lxc.Config.MountEntries).
 func (t *target) mountEntries(cfg *lxc.Config) []mountEntry {
-	var lines []lxc.ConfigLine
-	for _, l := range cfg.Lines {
-		switch l.Key {
-		case "lxc.mount.entry":
-			lines = append(lines, l)
-		case "lxc.mount.fstab":
-			data, err := inroot.ReadFile(t.root, l.Value)
-			if err != nil {
-				continue
-			}
-			for i, text := range strings.Split(string(data), "\n") {
-				lines = append(lines, lxc.ConfigLine{File: l.Value, Line: i + 1, Key: l.Key, Value: strings.TrimSpace(text)})
-			}
-		}
-	}
 	var out []mountEntry
-	for _, l := range lines {
-		f := strings.Fields(l.Value)
-		if len(f) < 4 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		out = append(out, mountEntry{line: l, source: f[0], target: f[1], options: strings.Split(f[3], ",")})
+	for _, e := range cfg.MountEntries(t.root) {
+		out = append(out, mountEntry{line: e.Line, source: e.Source, target: e.Target, options: e.Options})
 	}
 	return out
 }
 
-// mountPoint returns where in the rootfs LXC mounts an entry whose target
-// is target, relative to the rootfs ("tmp"). A relative target is relative
-// to the rootfs. An absolute one counts only when it holds the rootfs path
-// (rootfsPath, "dir:" stripped), and means what follows it; any other
-// absolute target LXC ignores with a mere warning (measured with liblxc
-// 5.0.2: "/tmp /tmp none bind" and "/testshare /TestLogging none bind"
-// started the container and mounted nothing). ok is false then.
+// mountPoint is lxc.MountPoint: where in the rootfs LXC mounts an entry.
 func mountPoint(target, rootfsPath string) (string, bool) {
-	if !strings.HasPrefix(target, "/") {
-		return strings.TrimPrefix(path.Clean("/"+target), "/"), true
-	}
-	// liblxc looks for the rootfs path anywhere in the target (strstr).
-	i := strings.Index(target, rootfsPath)
-	if i < 0 {
-		return "", false
-	}
-	return strings.TrimPrefix(path.Clean("/"+target[i+len(rootfsPath):]), "/"), true
+	return lxc.MountPoint(target, rootfsPath)
 }
 
 func isBind(m mountEntry) bool {
