@@ -13,7 +13,7 @@ import (
 // file creates a regular file and streams its content through the one
 // reused buffer. O_EXCL|O_NOFOLLOW: an existing name is removed first, a
 // symlink there is never written through.
-func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, body io.Reader, in *countingReader) error {
+func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tarReader) error {
 	var fd int
 	err := x.create(t, func() (err error) {
 		fd, err = unix.Openat(t.dirfd, t.base,
@@ -31,7 +31,7 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, body io
 			unix.Close(fd)
 		}
 	}()
-	if err := x.copyContent(ctx, fd, body, in); err != nil {
+	if err := x.copyContent(ctx, fd, tr); err != nil {
 		return err
 	}
 	if err := x.applyMeta(t, fd, hdr, false); err != nil {
@@ -47,9 +47,9 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, body io
 
 // copyContent writes the entry's body to fd through the one reused
 // buffer; the loop is where cancellation and progress are checked.
-func (x *extractor) copyContent(ctx context.Context, fd int, body io.Reader, in *countingReader) error {
+func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader) error {
 	for {
-		n, rerr := body.Read(x.buf)
+		n, rerr := tr.Read(x.buf)
 		if n > 0 {
 			if err := writeAll(fd, x.buf[:n]); err != nil {
 				return fmt.Errorf("write content: %w", err)
@@ -63,7 +63,7 @@ func (x *extractor) copyContent(ctx context.Context, fd int, body io.Reader, in 
 			return nil
 		}
 		if rerr != nil {
-			return fmt.Errorf("read content (archive byte offset %d): %w", in.n, rerr)
+			return fmt.Errorf("read content (archive byte offset %d): %w", tr.offset(), rerr)
 		}
 		if err := ctx.Err(); err != nil {
 			return err

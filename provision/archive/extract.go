@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"bufio"
 	"context"
 	"errors"
@@ -80,8 +79,7 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 
 	// Buffered: tar reads a 512-byte header and then the body, two reads
 	// per small file otherwise; large reads bypass the buffer.
-	in := &countingReader{r: bufio.NewReaderSize(r, 64<<10)}
-	tr := tar.NewReader(in)
+	tr := newTarReader(ctx, bufio.NewReaderSize(r, 64<<10))
 	last := ""
 	for {
 		if err := ctx.Err(); err != nil {
@@ -93,12 +91,12 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 		}
 		if err != nil {
 			if last == "" {
-				return x.stats, fmt.Errorf("read tar header at byte offset %d: %w", in.n, err)
+				return x.stats, fmt.Errorf("read tar header at byte offset %d: %w", tr.offset(), err)
 			}
-			return x.stats, fmt.Errorf("read tar header after entry %q (byte offset %d): %w", last, in.n, err)
+			return x.stats, fmt.Errorf("read tar header after entry %q (byte offset %d): %w", last, tr.offset(), err)
 		}
 		last = hdr.Name
-		if err := x.entry(ctx, hdr, tr, in); err != nil {
+		if err := x.entry(ctx, hdr, tr); err != nil {
 			return x.stats, &EntryError{Name: hdr.Name, Err: err}
 		}
 	}
@@ -106,17 +104,4 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 		return x.stats, err
 	}
 	return x.stats, nil
-}
-
-// countingReader tells how far into the stream an error happened: its
-// offset is the bytes read so far, i.e. the end of the block that failed.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -52,7 +51,7 @@ type target struct {
 }
 
 // entry creates one archive member.
-func (x *extractor) entry(ctx context.Context, hdr *tar.Header, body io.Reader, in *countingReader) error {
+func (x *extractor) entry(ctx context.Context, hdr *tar.Header, tr *tarReader) error {
 	x.dirs.sweep()
 	name, err := cleanEntryName(hdr.Name)
 	if err != nil {
@@ -77,7 +76,7 @@ func (x *extractor) entry(ctx context.Context, hdr *tar.Header, body io.Reader, 
 	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
-		return x.file(ctx, t, hdr, body, in)
+		return x.file(ctx, t, hdr, tr)
 	case tar.TypeSymlink:
 		return x.symlink(t, hdr)
 	case tar.TypeLink:

@@ -52,7 +52,7 @@ type KeepRule func(name string, size int64) bool
 func NewIndex(ctx context.Context, r io.Reader, name string, keep KeepRule) (*Index, error) {
 	x := &Index{name: name, entries: map[string]*indexEntry{}}
 	x.entries["."] = &indexEntry{hdr: tar.Header{Typeflag: tar.TypeDir, Mode: 0o755}}
-	tr := tar.NewReader(r)
+	tr := newTarReader(ctx, r)
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -37,7 +37,7 @@ type RewriteOptions struct {
 // FIFOs, symlinks as written, hardlinks, xattrs, times. tw is not closed.
 func Rewrite(ctx context.Context, r io.Reader, tw EntryWriter, opts RewriteOptions) (Stats, error) {
 	c := NewEntryCopier(tw, opts)
-	tr := tar.NewReader(bufio.NewReaderSize(r, 64<<10))
+	tr := newTarReader(ctx, bufio.NewReaderSize(r, 64<<10))
 	for {
 		if err := ctx.Err(); err != nil {
 			return c.Stats, err
@@ -85,7 +85,7 @@ func (c *EntryCopier) CopyInput(ctx context.Context, in *TarInput) error {
 	if _, ranges := c.tw.(*TarOut); !ok || !ranges {
 		f = nil
 	}
-	return c.copy(ctx, in.hdr, in.Body(), f, off)
+	return c.copy(ctx, in.tr.hdr, in.Body(), f, off)
 }
 
 func (c *EntryCopier) copy(ctx context.Context, hdr *tar.Header, body io.Reader, src *os.File, off int64) error {

@@ -1,0 +1,168 @@
+package archive
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+var (
+	// ErrTruncated marks a tar stream that ends before its end-of-archive
+	// marker: cut at an entry boundary, or inside padding, which
+	// archive/tar alone reads as a complete, shorter archive.
+	ErrTruncated = errors.New("tar archive is cut short")
+	// ErrTrailingData marks bytes other than zeros after the end-of-archive
+	// marker (two archives joined, or a damaged one).
+	ErrTrailingData = errors.New("data after the end of the tar archive")
+)
+
+// tarReader is tar.Reader with the end of the archive checked, the one way
+// every reader of a rootfs tarball (Extract, Rewrite, NewIndex, TarInput)
+// reads it. archive/tar stops at the end-of-archive marker and never reads
+// what follows, so a compressed stream's checksum (gzip's CRC32 and length,
+// zstd's frame checksum, xz's check, bzip2's and lz4's checksums, the
+// system xz's exit status) would go unchecked and a corrupt tarball could be
+// unpacked without a word. At the end, Next reads the stream to its very
+// end: the marker must be there, only zeros (the record padding) may
+// follow it, and the decoder must end cleanly.
+type tarReader struct {
+	*tar.Reader
+	ctx context.Context
+	src *endReader
+	hdr *tar.Header
+	// start is where the current entry's header blocks start, body where
+	// its content does; next is where the entry after it starts, -1 while
+	// unknown (sparse content is located only once read).
+	start, body, next int64
+}
+
+func newTarReader(ctx context.Context, r io.Reader) *tarReader {
+	src := &endReader{r: r}
+	return &tarReader{Reader: tar.NewReader(src), ctx: ctx, src: src}
+}
+
+// offset is how many bytes of the stream have been read.
+func (t *tarReader) offset() int64 { return t.src.n }
+
+// Next moves to the next entry; io.EOF at a complete archive's end, after
+// the stream was checked to its end.
+func (t *tarReader) Next() (*tar.Header, error) {
+	if t.hdr != nil && t.next < 0 {
+		// Sparse content: read it out to learn where it ends.
+		if _, err := io.Copy(io.Discard, t.Reader); err != nil {
+			return nil, err
+		}
+		t.next = t.src.n + blockPad(t.src.n)
+	}
+	hdr, err := t.Reader.Next()
+	if err == io.EOF {
+		return nil, t.end()
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.hdr, t.start, t.body, t.next = hdr, t.next, t.src.n, -1
+	if !isSparse(hdr) {
+		// tar.Reader reads header blocks exactly, never ahead: the offset
+		// is where the content starts. A global PAX header's content is
+		// read already.
+		end := t.body
+		if hasContent(hdr) {
+			end += hdr.Size
+		}
+		t.next = end + blockPad(end)
+	}
+	return hdr, nil
+}
+
+// end checks what archive/tar took for the end of the archive: at least
+// one zero block where the next header was due (GNU tar and archive/tar
+// stop at the first; two are written), then zeros only, then a clean end of
+// the decoded stream.
+func (t *tarReader) end() error {
+	after := "at its start"
+	if t.hdr != nil {
+		after = fmt.Sprintf("after entry %q", t.hdr.Name)
+	}
+	if t.src.eof && (t.src.n-t.next < tarBlockSize || t.src.nonZeroEnd > t.next) {
+		return fmt.Errorf("%w: the stream ends at byte offset %d %s, without the end-of-archive marker: "+
+			"a full disk or a broken download? produce the archive again", ErrTruncated, t.src.n, after)
+	}
+	buf := make([]byte, 32<<10)
+	for !t.src.eof {
+		if err := t.ctx.Err(); err != nil {
+			return err
+		}
+		n, err := t.src.Read(buf)
+		if t.src.nonZeroEnd > t.next {
+			at := t.src.n - int64(n)
+			for i := range n {
+				if buf[i] != 0 {
+					at += int64(i)
+					break
+				}
+			}
+			return fmt.Errorf("%w: bytes other than zeros at byte offset %d, after the end-of-archive marker %s: "+
+				"two archives joined, or a damaged one? produce the archive again", ErrTrailingData, at, after)
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read the end of the tar stream: %w", err)
+		}
+	}
+	return io.EOF
+}
+
+// endReader is what tar.Reader reads through: it counts the bytes, knows
+// where the last non-zero byte ended, and hands io.EOF over only on a read
+// that returns nothing, so that eof tells whether tar.Reader itself met
+// the end of the stream. It seeks when the stream can (a plain tar file),
+// which tar.Reader uses to pass over content.
+type endReader struct {
+	r          io.Reader
+	n          int64
+	nonZeroEnd int64 // offset just after the last non-zero byte read
+	eofNext    bool
+	eof        bool
+}
+
+func (e *endReader) Read(p []byte) (int, error) {
+	if e.eofNext {
+		e.eof = true
+		return 0, io.EOF
+	}
+	n, err := e.r.Read(p)
+	for i := n - 1; i >= 0; i-- {
+		if p[i] != 0 {
+			e.nonZeroEnd = e.n + int64(i) + 1
+			break
+		}
+	}
+	e.n += int64(n)
+	if err == io.EOF {
+		if n > 0 {
+			e.eofNext, err = true, nil
+		} else {
+			e.eof = true
+		}
+	}
+	return n, err
+}
+
+// errNoSeek tells tar.Reader to read what it passes over.
+var errNoSeek = errors.New("stream cannot seek")
+
+// Seek works when the stream is a file. Bytes passed over are content,
+// never the end of the archive, so nonZeroEnd need not know them.
+func (e *endReader) Seek(offset int64, whence int) (int64, error) {
+	s, ok := e.r.(io.Seeker)
+	if !ok || e.eofNext {
+		return -1, errNoSeek
+	}
+	n, err := s.Seek(offset, whence)
+	if err == nil {
+		e.n = n
+	}
+	return n, err
+}
