@@ -12,6 +12,7 @@ import (
 // CopyDir copies the folder src into the existing, empty folder dest
 // faithfully: WriteTar piped into Extract, so a folder source passes
 // through the very code path (and every safety rule) of a tarball source.
+// A file with holes gets holes where it has zero blocks.
 // dest gets src's own owner, mode and times. When dest lies inside src (the
 // target copied into one of its own folders) it is left out of the walk.
 // skip is WriteTar's.
@@ -33,7 +34,7 @@ func CopyDir(ctx context.Context, src, dest string, skip func(rel string, info f
 	pr, pw := io.Pipe()
 	walked := make(chan error, 1)
 	go func() {
-		err := writeTar(ctx, pw, src, skip, exclude)
+		err := writeTar(ctx, pw, src, skip, exclude, true)
 		pw.CloseWithError(err)
 		walked <- err
 	}()

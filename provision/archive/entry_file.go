@@ -31,7 +31,7 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tar
 			unix.Close(fd)
 		}
 	}()
-	if err := x.copyContent(ctx, fd, tr); err != nil {
+	if err := x.copyContent(ctx, fd, tr, keepsHoles(hdr)); err != nil {
 		return err
 	}
 	if err := x.applyMeta(t, fd, hdr, false); err != nil {
@@ -46,18 +46,27 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tar
 }
 
 // copyContent writes the entry's body to fd through the one reused
-// buffer; the loop is where cancellation and progress are checked.
-func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader) error {
+// buffer, with holes for its zero blocks when holes is set; the loop is
+// where cancellation and progress are checked.
+func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader, holes bool) error {
+	sparse := &sparseWriter{fd: fd}
+	write := func(b []byte) error { return writeAll(fd, b) }
+	if holes {
+		write = sparse.write
+	}
 	for {
 		n, rerr := tr.Read(x.buf)
 		if n > 0 {
-			if err := writeAll(fd, x.buf[:n]); err != nil {
+			if err := write(x.buf[:n]); err != nil {
 				return fmt.Errorf("write content: %w", err)
 			}
 			x.stats.Bytes += int64(n)
 			if x.opts.Progress != nil {
 				x.opts.Progress(x.stats.Bytes)
 			}
+		}
+		if rerr == io.EOF && holes {
+			return sparse.finish()
 		}
 		if rerr == io.EOF {
 			return nil

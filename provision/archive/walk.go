@@ -39,7 +39,7 @@ const (
 // relative name and lstat info. Unix sockets are left out: tar cannot hold
 // them. Symlinks are never followed; src itself may be one.
 func WriteTar(ctx context.Context, w io.Writer, src string, skip func(rel string, info fs.FileInfo) SkipAction) error {
-	return writeTar(ctx, w, src, skip, nil)
+	return writeTar(ctx, w, src, skip, nil, false)
 }
 
 // fileID identifies an inode across the walk.
@@ -49,13 +49,16 @@ type fileID struct{ dev, ino uint64 }
 type tarWalker struct {
 	tw    *tar.Writer
 	links map[fileID]string
-	buf   []byte
-	xbuf  []byte
+	// markHoles marks files with holes for Extract (holesRecord).
+	markHoles bool
+	buf       []byte
+	xbuf      []byte
 }
 
-func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool) error {
+func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool, markHoles bool) error {
 	t := &tarWalker{
 		tw: tar.NewWriter(w), links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
+		markHoles: markHoles,
 	}
 	if err := walkTree(ctx, src, skip, exclude, t.write); err != nil {
 		return err
@@ -193,6 +196,13 @@ func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t)
 	}
 	if err := t.readXattrs(p, hdr); err != nil {
 		return err
+	}
+	// Fewer blocks than the size needs: the file has holes.
+	if t.markHoles && hdr.Typeflag == tar.TypeReg && st.Blocks*512 < st.Size {
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords[holesRecord] = "1"
 	}
 	if err := t.tw.WriteHeader(hdr); err != nil {
 		return err
