@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -252,6 +253,95 @@ func TestExtractBreakouts(t *testing.T) {
 			}},
 		{name: "file under a file", anyErr: true,
 			archive: func(e breakoutEnv) []byte { return newTar(t).file("f", "x").file("f/victim", "y").bytes() }},
+		{name: "symlink made through an absolute symlink then written through",
+			archive: func(e breakoutEnv) []byte {
+				return newTar(t).symlink("x", "/").symlink("x/y", e.outside).file("y/victim", "twice").bytes()
+			},
+			check: func(t *testing.T, e breakoutEnv) {
+				e.inDest(t, "y", unix.S_IFLNK, "")
+				e.inDest(t, strings.TrimPrefix(e.victim, "/"), unix.S_IFREG, "twice")
+			}},
+		{name: "symlink with dotdot in its target's middle", archive: func(e breakoutEnv) []byte {
+			return newTar(t).symlink("a", "b/../../../outside").file("a/victim", "middle").bytes()
+		},
+			check: func(t *testing.T, e breakoutEnv) { e.inDest(t, "outside/victim", unix.S_IFREG, "middle") }},
+		{name: "symlink named with a trailing slash", archive: func(e breakoutEnv) []byte {
+			return newTar(t).symlink("l/", e.outside).file("l/victim", "slash").bytes()
+		},
+			check: func(t *testing.T, e breakoutEnv) {
+				e.inDest(t, strings.TrimPrefix(e.victim, "/"), unix.S_IFREG, "slash")
+			}},
+		{name: "empty folder replaced by symlink out then written through", archive: func(e breakoutEnv) []byte {
+			return newTar(t).dir("d/").symlink("d", e.outside).file("d/victim", "after swap").bytes()
+		},
+			check: func(t *testing.T, e breakoutEnv) {
+				e.inDest(t, "d", unix.S_IFLNK, "")
+				e.inDest(t, strings.TrimPrefix(e.victim, "/"), unix.S_IFREG, "after swap")
+			}},
+		{name: "non-empty folder not replaced by symlink", wantErr: ErrDirNotEmpty,
+			archive: func(e breakoutEnv) []byte {
+				return newTar(t).dir("d/").file("d/f", "x").symlink("d", e.outside).file("d/victim", "y").bytes()
+			}},
+		{name: "file over symlink to host /etc/passwd", archive: func(e breakoutEnv) []byte {
+			return newTar(t).symlink("passwd", "/etc/passwd").file("passwd", "not the host's").bytes()
+		},
+			check: func(t *testing.T, e breakoutEnv) { e.inDest(t, "passwd", unix.S_IFREG, "not the host's") }},
+		{name: "fifo through symlink to outside", archive: func(e breakoutEnv) []byte {
+			return newTar(t).symlink("f", e.outside).device(tar.TypeFifo, "f/fifo", 0, 0).bytes()
+		},
+			check: func(t *testing.T, e breakoutEnv) {
+				e.inDest(t, strings.TrimPrefix(e.outside, "/")+"/fifo", unix.S_IFIFO, "")
+			}},
+		{name: "hardlink to dotdot", wantErr: ErrUnsafePath,
+			archive: func(e breakoutEnv) []byte { return newTar(t).hardlink("h", "..").bytes() }},
+		{name: "hardlink to the destination itself", wantErr: ErrHardlinkTarget,
+			archive: func(e breakoutEnv) []byte { return newTar(t).hardlink("h", ".").bytes() }},
+		{name: "hardlink to a folder inside", wantErr: ErrHardlinkTarget,
+			archive: func(e breakoutEnv) []byte { return newTar(t).dir("d/").hardlink("h", "d").bytes() }},
+		{name: "hardlink before its target", wantErr: ErrHardlinkTarget,
+			archive: func(e breakoutEnv) []byte { return newTar(t).hardlink("h", "later").file("later", "x").bytes() }},
+		{name: "hardlink through relative symlink up and out", wantErr: ErrHardlinkTarget,
+			archive: func(e breakoutEnv) []byte {
+				return newTar(t).symlink("s", "../outside").hardlink("h", "s/victim").bytes()
+			}},
+		{name: "absolute hardlink means the destination's file",
+			archive: func(e breakoutEnv) []byte {
+				return newTar(t).file("etc/passwd", "inner").hardlink("h", "/etc/passwd").bytes()
+			},
+			check: func(t *testing.T, e breakoutEnv) {
+				if a, b := lstat(t, filepath.Join(e.dest, "h")), lstat(t, filepath.Join(e.dest, "etc/passwd")); a.Ino != b.Ino {
+					t.Errorf("h is not dest/etc/passwd")
+				}
+			}},
+		{name: "PAX path record with dotdot", wantErr: ErrUnsafePath,
+			archive: func(e breakoutEnv) []byte {
+				return rawPAX(map[string]string{"path": "../outside/victim"}, rawHeader("harmless", tar.TypeReg, 0))
+			}},
+		{name: "PAX linkpath record with dotdot", wantErr: ErrUnsafePath,
+			archive: func(e breakoutEnv) []byte {
+				return rawPAX(map[string]string{"linkpath": "../outside/victim"}, rawHeader("h", tar.TypeLink, 0))
+			}},
+		{name: "GNU long name with dotdot", wantErr: ErrUnsafePath,
+			archive: func(e breakoutEnv) []byte {
+				long := strings.Repeat("a/", 60) + strings.Repeat("../", 61) + "victim"
+				return newTar(t).file(long, "pwned", withFormat(tar.FormatGNU)).bytes()
+			}},
+		{name: "global PAX header path is not a member",
+			archive: func(e breakoutEnv) []byte {
+				var b bytes.Buffer
+				tw := tar.NewWriter(&b)
+				if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"path": "../victim"}}); err != nil {
+					t.Fatal(err)
+				}
+				tw.Flush()
+				return append(b.Bytes(), newTar(t).file("a", "member").bytes()...)
+			},
+			check: func(t *testing.T, e breakoutEnv) {
+				e.inDest(t, "a", unix.S_IFREG, "member")
+			}},
+		{name: "backslashes are part of a name",
+			archive: func(e breakoutEnv) []byte { return newTar(t).file(`..\..\victim`, "plain name").bytes() },
+			check:   func(t *testing.T, e breakoutEnv) { e.inDest(t, `..\..\victim`, unix.S_IFREG, "plain name") }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -312,7 +402,7 @@ func TestExtractBreakouts(t *testing.T) {
 			}
 		})
 	}
-	if len(cases) < 20 {
+	if len(cases) < 40 {
 		t.Fatalf("only %d breakout cases", len(cases))
 	}
 }

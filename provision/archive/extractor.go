@@ -53,13 +53,15 @@ type target struct {
 // entry creates one archive member.
 func (x *extractor) entry(ctx context.Context, hdr *tar.Header, tr *tarReader) error {
 	x.dirs.sweep()
+	switch hdr.Typeflag {
+	case tar.TypeXGlobalHeader, typeGNUVolHeader:
+		return nil // no file behind these, whatever name they carry
+	}
 	name, err := cleanEntryName(hdr.Name)
 	if err != nil {
 		return err
 	}
 	switch hdr.Typeflag {
-	case tar.TypeXGlobalHeader, typeGNUVolHeader:
-		return nil // no file behind these
 	case tar.TypeDir, typeGNUDumpDir:
 		t, err := x.target(name)
 		if err != nil {

@@ -28,9 +28,10 @@ func newTar(t testing.TB) *tarBuilder {
 // hdrOpt adjusts one header.
 type hdrOpt func(*tar.Header)
 
-func withOwner(uid, gid int) hdrOpt { return func(h *tar.Header) { h.Uid, h.Gid = uid, gid } }
-func withMtime(t time.Time) hdrOpt  { return func(h *tar.Header) { h.ModTime = t } }
-func withMode(m int64) hdrOpt       { return func(h *tar.Header) { h.Mode = m } }
+func withOwner(uid, gid int) hdrOpt  { return func(h *tar.Header) { h.Uid, h.Gid = uid, gid } }
+func withMtime(t time.Time) hdrOpt   { return func(h *tar.Header) { h.ModTime = t } }
+func withMode(m int64) hdrOpt        { return func(h *tar.Header) { h.Mode = m } }
+func withFormat(f tar.Format) hdrOpt { return func(h *tar.Header) { h.Format = f } }
 func withXattr(name, value string) hdrOpt {
 	return func(h *tar.Header) {
 		if h.PAXRecords == nil {
