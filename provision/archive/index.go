@@ -143,16 +143,20 @@ func (e *indexEntry) read(name string, body io.Reader, keep KeepRule) error {
 	return nil
 }
 
-// link fills each folder's member list.
+// link fills each folder's member list, sorted: the names are sorted
+// once, so that each list is built in order (the same work on every read,
+// whatever order the map gives).
 func (x *Index) link() {
+	names := make([]string, 0, len(x.entries))
 	for name := range x.entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		if name != "." {
 			parent := x.entries[path.Dir(name)]
 			parent.kids = append(parent.kids, path.Base(name))
 		}
-	}
-	for _, e := range x.entries {
-		sort.Strings(e.kids)
 	}
 }
 

@@ -1,11 +1,14 @@
 package archive
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -174,5 +177,29 @@ func TestSparseWriterChunks(t *testing.T) {
 		if !bytes.Equal(got, content) {
 			t.Errorf("chunks of %d: content differs", chunk)
 		}
+	}
+}
+
+// A few hundred bytes of tarball claiming a sparse file of 2^62 bytes (all
+// hole) are refused at once, not read as zeros for years.
+func TestSparseBombRefused(t *testing.T) {
+	bomb := rawPAX(map[string]string{
+		"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+		"GNU.sparse.name": "bomb", "GNU.sparse.realsize": "4611686018427387904",
+	}, append(rawHeader("GNUSparseFile.0/bomb", tar.TypeReg, 512), append([]byte("0\n"), make([]byte, 510)...)...))
+	start := time.Now()
+	for _, r := range readers {
+		t.Run(r.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bomb.tar")
+			if err := os.WriteFile(path, bomb, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.read(t, path); !errors.Is(err, ErrSparseTooLarge) {
+				t.Fatalf("err = %v, want ErrSparseTooLarge", err)
+			}
+		})
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refusing took %s", d)
 	}
 }

@@ -16,7 +16,16 @@ var (
 	// ErrTrailingData marks bytes other than zeros after the end-of-archive
 	// marker (two archives joined, or a damaged one).
 	ErrTrailingData = errors.New("data after the end of the tar archive")
+	// ErrSparseTooLarge marks a sparse file larger than maxSparseSize.
+	ErrSparseTooLarge = errors.New("sparse file too large")
 )
+
+// maxSparseSize bounds the size of a file stored sparse. archive/tar hands
+// a sparse file's holes over as zeros, which are read (and found to be
+// zeros) at some 5 GB/s: a tarball of a few hundred bytes can claim a
+// sparse file of 2^62 bytes and keep any reader busy for years. 64 GiB
+// (some 15 s) is more than a root filesystem's disk image needs.
+var maxSparseSize int64 = 64 << 30
 
 // tarReader is tar.Reader with the end of the archive checked, the one way
 // every reader of a rootfs tarball (Extract, Rewrite, NewIndex, TarInput)
@@ -51,7 +60,7 @@ func (t *tarReader) offset() int64 { return t.src.n }
 func (t *tarReader) Next() (*tar.Header, error) {
 	if t.hdr != nil && t.next < 0 {
 		// Sparse content: read it out to learn where it ends.
-		if _, err := io.Copy(io.Discard, t.Reader); err != nil {
+		if err := t.discardContent(); err != nil {
 			return nil, err
 		}
 		t.next = t.src.n + blockPad(t.src.n)
@@ -64,6 +73,9 @@ func (t *tarReader) Next() (*tar.Header, error) {
 		return nil, err
 	}
 	t.hdr, t.start, t.body, t.next = hdr, t.next, t.src.n, -1
+	if isSparse(hdr) && hdr.Size > maxSparseSize {
+		return nil, fmt.Errorf("%w: %q claims %d bytes, more than the %d this tool unpacks", ErrSparseTooLarge, hdr.Name, hdr.Size, maxSparseSize)
+	}
 	if !isSparse(hdr) {
 		// tar.Reader reads header blocks exactly, never ahead: the offset
 		// is where the content starts. A global PAX header's content is
@@ -75,6 +87,22 @@ func (t *tarReader) Next() (*tar.Header, error) {
 		t.next = end + blockPad(end)
 	}
 	return hdr, nil
+}
+
+// discardContent reads the rest of the current entry's content, heeding
+// the context.
+func (t *tarReader) discardContent() error {
+	buf := make([]byte, 256<<10)
+	for {
+		if err := t.ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := t.Reader.Read(buf); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // end checks what archive/tar took for the end of the archive: at least
