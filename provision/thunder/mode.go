@@ -3,6 +3,7 @@ package thunder
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -21,6 +22,43 @@ const (
 // set meaningfully.
 var ErrNoRoot = errors.New(`no "configuration.root" object`)
 
+// ErrDuplicateKey is returned when a key on the path to the mode appears
+// twice in one object.
+var ErrDuplicateKey = errors.New("duplicate key")
+
+// modePath is every key that decides a plugin's mode, outermost first.
+var modePath = [][]string{
+	{"configuration"},
+	{"configuration", "root"},
+	{"configuration", "root", "mode"},
+	{"configuration", "root", "outofprocess"},
+}
+
+// checkDuplicates refuses a key of modePath that appears twice in its
+// object. JSON readers differ on which one counts (gjson and this tool take
+// the first, many others the last): an edit of one would leave the other
+// deciding, and the tool and Thunder would disagree on the mode.
+func checkDuplicates(data []byte) error {
+	doc := gjson.ParseBytes(data)
+	for _, keys := range modePath {
+		parent := doc
+		if len(keys) > 1 {
+			parent = doc.Get(strings.Join(keys[:len(keys)-1], "."))
+		}
+		last, n := keys[len(keys)-1], 0
+		parent.ForEach(func(k, _ gjson.Result) bool {
+			if k.String() == last {
+				n++
+			}
+			return true
+		})
+		if n > 1 {
+			return fmt.Errorf(`%w "%s" (%d times): JSON readers differ on which one counts; keep one`, ErrDuplicateKey, strings.Join(keys, "."), n)
+		}
+	}
+	return nil
+}
+
 // ModeState is a plugin's mode as its file states it, enough to restore it.
 type ModeState struct {
 	// Mode is the effective mode: the "mode" key, else Local when legacy
@@ -35,6 +73,9 @@ type ModeState struct {
 func ReadMode(data []byte) (ModeState, error) {
 	if !gjson.ValidBytes(data) {
 		return ModeState{}, errors.New("not valid JSON")
+	}
+	if err := checkDuplicates(data); err != nil {
+		return ModeState{}, err
 	}
 	root := gjson.GetBytes(data, "configuration.root")
 	if !root.IsObject() {

@@ -71,3 +71,30 @@ func TestSetModeRefusals(t *testing.T) {
 		t.Errorf("no root: err = %v, want ErrNoRoot", err)
 	}
 }
+
+// Issue 11, item 5: with "mode" twice the tool set the first and left
+// the second, which a last-key-wins reader (and Thunder may be one) takes.
+// A duplicate anywhere on the way to the mode is refused.
+func TestDuplicateModeKeysRefused(t *testing.T) {
+	for name, in := range map[string]string{
+		"mode":          `{"configuration":{"root":{"mode":"Local","mode":"Off"}}}`,
+		"outofprocess":  `{"configuration":{"root":{"outofprocess":false,"outofprocess":true}}}`,
+		"root":          `{"configuration":{"root":{"mode":"Local"},"root":{"mode":"Off"}}}`,
+		"configuration": `{"configuration":{"root":{"mode":"Local"}},"configuration":{}}`,
+		"escaped":       `{"configuration":{"root":{"mode":"Local","mo\u0064e":"Off"}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ReadMode([]byte(in)); !errors.Is(err, ErrDuplicateKey) {
+				t.Errorf("ReadMode err = %v, want ErrDuplicateKey", err)
+			}
+			if _, err := SetMode([]byte(in), ModeContainer); !errors.Is(err, ErrDuplicateKey) {
+				t.Errorf("SetMode err = %v, want ErrDuplicateKey", err)
+			}
+		})
+	}
+	// The same key in other objects is no duplicate.
+	ok := `{"mode":"x","configuration":{"mode":"y","root":{"mode":"Local","other":{"mode":"Off"}}}}`
+	if m, err := ReadMode([]byte(ok)); err != nil || m.Mode != ModeLocal {
+		t.Errorf("ReadMode = %+v, %v", m, err)
+	}
+}

@@ -69,6 +69,10 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 // container, whatever the container looks like.
 func (t *target) checkMode(p pluginRef, fs *findings) {
 	mode, err := thunder.ReadMode(p.Plugin.Data)
+	if errors.Is(err, thunder.ErrDuplicateKey) {
+		fs.errorf(CheckPlugin, p.Plugin.Path, `remove the duplicate, keeping one "mode": "Container"`, "%v", err)
+		return
+	}
 	if err != nil {
 		fs.errorf(CheckPlugin, p.Plugin.Path, `give it a "configuration": {"root": {"mode": "Container"}} object`, "%v", err)
 		return
