@@ -230,7 +230,8 @@ func (p *Plan) planPlugin(callsign string) (*ContainerPlan, *Edit, error) {
 	return c, edit, nil
 }
 
-// planCommonConf plans the seccomp edit of the target's common.conf.
+// planCommonConf plans the seccomp edit of the target's common.conf and
+// of every file it (or userns.conf) includes that sets the profile.
 func (p *Plan) planCommonConf() error {
 	if p.Request.Seccomp == lxc.SeccompKeep {
 		return nil
@@ -250,8 +251,22 @@ func (p *Plan) planCommonConf() error {
 		}
 		return err
 	}
-	updated, _ := lxc.CommentSeccomp(data)
-	p.Edits = append(p.Edits, &Edit{Path: lxc.CommonConfPath, Why: why, Old: data, New: updated})
+	seccomp, err := lxc.PlanSeccompComment(p.target, lxc.Includes(!p.Request.NoIDMap))
+	if err != nil {
+		return err
+	}
+	for _, pr := range seccomp.Problems {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s: %s", pr.File, pr.Message, pr.Fix))
+	}
+	common := &Edit{Path: lxc.CommonConfPath, Why: why, Old: data, New: data}
+	p.Edits = append(p.Edits, common)
+	for _, e := range seccomp.Edits {
+		if e.Path == lxc.CommonConfPath {
+			common.New = e.New
+			continue
+		}
+		p.Edits = append(p.Edits, &Edit{Path: e.Path, Why: fmt.Sprintf("%s, in %s, which LXC reads with it", why, e.Path), Old: e.Old, New: e.New})
+	}
 	return nil
 }
 

@@ -14,7 +14,7 @@ const commentPrefix = "# "
 func ActiveSeccompLines(content []byte) []string {
 	var out []string
 	for _, line := range bytes.Split(content, []byte("\n")) {
-		if activeSeccomp.Match(line) {
+		if isActiveSeccomp(string(line)) {
 			out = append(out, string(line))
 		}
 	}

@@ -29,6 +29,8 @@ type Config struct {
 	Path     string
 	Lines    []ConfigLine
 	Problems []ConfigProblem
+	// Files are the device paths of the files read, in order.
+	Files []string
 }
 
 // All returns the lines setting key, in order.
@@ -106,7 +108,7 @@ type configReader struct {
 // ReadConfig parses the config at the device path p of root and every file
 // it includes; what liblxc would refuse is in the result's Problems. Parse
 // rules, as measured against liblxc 5.0.2 (lxc-info on crafted configs):
-// leading and trailing blanks (and a CR) are ignored; blank lines and lines
+// leading and trailing blanks (and a CR) are ignored (splitLine); blank lines and lines
 // starting with '#' are comments; there are no comments after a value; a
 // line not starting with "lxc." is ignored; an "lxc." line without '=', an
 // unknown key and a malformed lxc.idmap make the whole config unreadable.
@@ -125,19 +127,34 @@ func (r *configReader) problem(kind, file, fix, format string, args ...any) {
 	r.cfg.Problems = append(r.cfg.Problems, ConfigProblem{Kind: kind, File: file, Message: fmt.Sprintf(format, args...), Fix: fix})
 }
 
+// splitLine reads one line of a config as liblxc does: blanks (spaces and
+// tabs) around it and around key and value, and a CR at its end, are
+// ignored; a blank line, a comment ('#') and a line not starting with
+// "lxc." have no key (ok false, line ""); an "lxc." line without '=' is
+// returned as line with ok false. One function for reading and for
+// CommentSeccomp, so that the line commented out is the line LXC reads.
+func splitLine(raw string) (key, value, line string, ok bool) {
+	line = strings.Trim(strings.TrimSuffix(raw, "\r"), " \t")
+	if line == "" || strings.HasPrefix(line, "#") || !strings.HasPrefix(line, "lxc.") {
+		return "", "", "", false
+	}
+	key, value, ok = strings.Cut(line, "=")
+	return strings.Trim(key, " \t"), strings.Trim(value, " \t\r"), line, ok
+}
+
 func (r *configReader) parse(file string, data []byte, depth int) {
+	r.cfg.Files = append(r.cfg.Files, file)
 	for i, raw := range strings.Split(string(data), "\n") {
-		line := strings.TrimSpace(raw)
-		if line == "" || strings.HasPrefix(line, "#") || !strings.HasPrefix(line, "lxc.") {
+		key, value, line, ok := splitLine(raw)
+		if line == "" {
 			continue
 		}
-		key, value, ok := strings.Cut(line, "=")
 		if !ok {
 			r.problem(ProblemSyntax, file, "write it as key = value, or comment it out with '#'",
 				"line %d %q has no '=': LXC refuses the whole config", i+1, line)
 			continue
 		}
-		l := ConfigLine{File: file, Line: i + 1, Key: strings.TrimSpace(key), Value: strings.TrimSpace(value)}
+		l := ConfigLine{File: file, Line: i + 1, Key: key, Value: value}
 		if p, refused := checkKey(l); refused {
 			r.cfg.Problems = append(r.cfg.Problems, p)
 		}
@@ -168,7 +185,9 @@ func (r *configReader) include(l ConfigLine, depth int) {
 			"%s lxc.include = %s: includes nest more than %d deep (a loop?)", l.Where(), l.Value, maxIncludeDepth)
 		return
 	}
-	info, err := inroot.Stat(r.root, l.Value)
+	// The file's device path, as messages and edits name it.
+	target := path.Clean("/" + l.Value)
+	info, err := inroot.Stat(r.root, target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && strings.HasSuffix(l.Value, "/"):
 		return
@@ -182,16 +201,16 @@ func (r *configReader) include(l ConfigLine, depth int) {
 		return
 	}
 	if !info.IsDir() {
-		r.includeFile(l, l.Value, depth)
+		r.includeFile(l, target, depth)
 		return
 	}
-	names, err := confFiles(r.root, l.Value)
+	names, err := confFiles(r.root, target)
 	if err != nil {
 		r.problem(ProblemInclude, l.File, "make the folder readable", "%s lxc.include = %s: %v", l.Where(), l.Value, err)
 		return
 	}
 	for _, n := range names {
-		r.includeFile(l, path.Join(l.Value, n), depth)
+		r.includeFile(l, path.Join(target, n), depth)
 	}
 }
 
