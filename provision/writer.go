@@ -35,6 +35,8 @@ type targetWriter interface {
 	// following symlinks.
 	SetTimes(names []string, t time.Time) error
 	Rename(from, to string) error
+	// Link makes newname another name of the file oldname.
+	Link(oldname, newname string) error
 	RemoveAll(name string) error
 	Remove(name string) error
 }

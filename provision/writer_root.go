@@ -66,5 +66,6 @@ func (w rootWriter) SetTimes(names []string, t time.Time) error {
 }
 
 func (w rootWriter) Rename(from, to string) error { return w.root.Rename(from, to) }
+func (w rootWriter) Link(from, to string) error   { return w.root.Link(from, to) }
 func (w rootWriter) RemoveAll(name string) error  { return w.root.RemoveAll(name) }
 func (w rootWriter) Remove(name string) error     { return w.root.Remove(path.Clean(name)) }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
 	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
+	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"golang.org/x/sys/unix"
 )
 
@@ -126,10 +127,13 @@ func (w *sessionWriter) makeReadable(ctx context.Context, src rootfsSource) erro
 }
 
 // WriteFile writes a temporary file with GNU tar (owner and mode as the
-// session sees the old file, or root's 0644) and renames it with mv.
+// session sees the old file, or root's 0644), gives it the old file's
+// extended attributes with cp and renames it with mv.
 func (w *sessionWriter) WriteFile(name string, data []byte) error {
 	owner, mode := fileOwner{0, 0}, fs.FileMode(0o644)
-	if _, err := w.root.Lstat(name); err == nil {
+	_, err := w.root.Lstat(name)
+	exists := err == nil
+	if exists {
 		metas, err := w.s.Stat(context.Background(), w.root.Name(), []string{name})
 		if err != nil {
 			return err
@@ -139,7 +143,7 @@ func (w *sessionWriter) WriteFile(name string, data []byte) error {
 	dir, base := path.Split(name)
 	tmp := ""
 	for i := 0; tmp == "" && i < 1000; i++ {
-		candidate := fmt.Sprintf(".%s.tmp-%d-%d", base, os.Getpid(), i)
+		candidate := inroot.TempName(i, base, inroot.TempNew)
 		if _, err := w.root.Lstat(path.Join(dir, candidate)); errors.Is(err, fs.ErrNotExist) {
 			tmp = candidate
 		}
@@ -166,6 +170,14 @@ func (w *sessionWriter) WriteFile(name string, data []byte) error {
 	}
 	if err := w.s.Extract(context.Background(), w.host(parent), &buf); err != nil {
 		return err
+	}
+	if exists {
+		// The old file's extended attributes, as the session has them
+		// (fakeroot fakes security.capability): tar wrote owner and mode.
+		if err := w.run("cp", "--attributes-only", "--preserve=xattr", "--", w.host(name), w.host(path.Join(dir, tmp))); err != nil {
+			w.run("rm", "-f", "--", w.host(path.Join(dir, tmp)))
+			return err
+		}
 	}
 	if err := w.run("mv", "-f", "-T", "--", w.host(path.Join(dir, tmp)), w.host(name)); err != nil {
 		w.run("rm", "-f", "--", w.host(path.Join(dir, tmp)))
@@ -196,6 +208,10 @@ func (w *sessionWriter) SetTimes(names []string, t time.Time) error {
 
 func (w *sessionWriter) Rename(from, to string) error {
 	return w.run("mv", "-T", "--", w.host(from), w.host(to))
+}
+
+func (w *sessionWriter) Link(from, to string) error {
+	return w.run("ln", "-T", "--", w.host(from), w.host(to))
 }
 
 func (w *sessionWriter) RemoveAll(name string) error { return w.run("rm", "-rf", "--", w.host(name)) }

@@ -10,15 +10,6 @@ import (
 	"syscall"
 )
 
-// ReadFile reads name from the root, following symlinks the target's way.
-func ReadFile(root FS, name string) ([]byte, error) {
-	resolved, err := Resolve(root, name, true)
-	if err != nil {
-		return nil, err
-	}
-	return root.ReadFile(resolved)
-}
-
 // Stat stats name inside the root, following symlinks the target's way.
 func Stat(root FS, name string) (fs.FileInfo, error) {
 	resolved, err := Resolve(root, name, true)
@@ -31,23 +22,28 @@ func Stat(root FS, name string) (fs.FileInfo, error) {
 // WriteFileAtomic replaces (or creates) name with data by writing a
 // temporary file beside it and renaming it into place, so a reader sees the
 // old or the new file, never a half-written one. An existing file keeps its
-// mode and owner; a new one gets perm and the owner of its folder. A symlink
-// at name is followed inside the root and its target is the file replaced.
+// mode, owner and extended attributes; a new one gets perm and the owner of
+// its folder. A symlink at name is followed inside the root and its target
+// is the file replaced.
 func WriteFileAtomic(root *os.Root, name string, data []byte, perm fs.FileMode) error {
 	resolved, err := Resolve(root, name, true)
 	if err != nil {
 		return err
 	}
 	mode, uid, gid := perm, -1, -1
+	var xattrs map[string][]byte
 	if info, err := root.Lstat(resolved); err == nil {
 		mode = info.Mode().Perm() | info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
 		uid, gid = Owner(info)
+		if xattrs, err = readXattrs(root, resolved); err != nil {
+			return err
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	} else if dirInfo, err := root.Stat(path.Dir(resolved)); err == nil {
 		uid, gid = Owner(dirInfo)
 	}
-	tmp, err := createTemp(root, path.Dir(resolved), "."+path.Base(resolved)+".tmp-")
+	tmp, err := createTemp(root, path.Dir(resolved), path.Base(resolved))
 	if err != nil {
 		return err
 	}
@@ -65,6 +61,10 @@ func WriteFileAtomic(root *os.Root, name string, data []byte, perm fs.FileMode) 
 		if err := tmp.Chown(uid, gid); err != nil {
 			return err
 		}
+	}
+	// After chown, which clears security.capability; before chmod.
+	if err := writeXattrs(tmp.File, xattrs); err != nil {
+		return err
 	}
 	// Chmod after chown: chown clears setuid/setgid bits.
 	if err := tmp.Chmod(mode); err != nil {
@@ -87,37 +87,6 @@ func WriteFileAtomic(root *os.Root, name string, data []byte, perm fs.FileMode) 
 type tempFile struct {
 	*os.File
 	relName string
-}
-
-// createTemp creates a new file with a unique name in dir of the root.
-func createTemp(root *os.Root, dir, prefix string) (*tempFile, error) {
-	for i := 0; ; i++ {
-		name := path.Join(dir, fmt.Sprintf("%s%d-%d", prefix, os.Getpid(), i))
-		f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) && i < 1000 {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &tempFile{File: f, relName: name}, nil
-	}
-}
-
-// MkdirTemp creates a new folder with a unique name in dir of the root and
-// returns its name relative to the root.
-func MkdirTemp(root *os.Root, dir, prefix string, perm fs.FileMode) (string, error) {
-	for i := 0; ; i++ {
-		name := path.Join(dir, fmt.Sprintf("%s%d-%d", prefix, os.Getpid(), i))
-		err := root.Mkdir(name, perm)
-		if errors.Is(err, fs.ErrExist) && i < 1000 {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		return name, nil
-	}
 }
 
 // Owner returns the numeric owner of a file, or -1, -1 when unknown.

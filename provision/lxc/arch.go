@@ -105,7 +105,7 @@ func readELFHeader(root inroot.FS, name string) (ELFInfo, error) {
 	if err != nil {
 		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	f, err := root.FS().Open(resolved)
+	f, err := inroot.OpenRegular(root, resolved)
 	if err != nil {
 		return ELFInfo{}, fmt.Errorf("%s: %w", name, err)
 	}

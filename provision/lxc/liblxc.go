@@ -104,7 +104,7 @@ func list(root inroot.FS, dir string) []string {
 // readNeeded returns the DT_NEEDED entries of the shared library at the
 // resolved in-root path.
 func readNeeded(root inroot.FS, resolved string) ([]string, error) {
-	f, err := root.FS().Open(resolved)
+	f, err := inroot.OpenRegular(root, resolved)
 	if err != nil {
 		return nil, err
 	}

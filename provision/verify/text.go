@@ -8,6 +8,10 @@ import (
 // WriteText prints the report for a person: one line per container, then
 // one line per finding.
 func (r *Report) WriteText(w io.Writer) {
+	if len(r.Findings) > 0 {
+		fmt.Fprintf(w, "Target %s:\n", r.Target)
+		writeFindings(w, r.Findings)
+	}
 	if len(r.Containers) == 0 {
 		fmt.Fprintf(w, "Target %s: no plugin is in Container mode or has a container, nothing to verify (name callsigns to check them anyway)\n", r.Target)
 		return
@@ -22,15 +26,24 @@ func (r *Report) WriteText(w io.Writer) {
 			dir = "no container"
 		}
 		fmt.Fprintf(w, "%s: %s (%s)\n", c.Callsign, dir, state)
-		for _, f := range c.Findings {
-			fmt.Fprintf(w, "  %s [%s] %s: %s\n    fix: %s\n", f.Severity, f.Check, f.File, f.Message, f.Fix)
-		}
+		writeFindings(w, c.Findings)
 	}
 }
 
-// Errors counts the error findings of every container.
+func writeFindings(w io.Writer, findings []Finding) {
+	for _, f := range findings {
+		fmt.Fprintf(w, "  %s [%s] %s: %s\n    fix: %s\n", f.Severity, f.Check, f.File, f.Message, f.Fix)
+	}
+}
+
+// Errors counts the error findings of the target and of every container.
 func (r *Report) Errors() int {
 	n := 0
+	for _, f := range r.Findings {
+		if f.Severity == SeverityError {
+			n++
+		}
+	}
 	for _, c := range r.Containers {
 		for _, f := range c.Findings {
 			if f.Severity == SeverityError {

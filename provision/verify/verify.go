@@ -33,9 +33,12 @@ type Options struct {
 // Report is the outcome; its JSON form is what `verify --json` prints.
 type Report struct {
 	Target string `json:"target"`
-	// OK is false when a finding is an error: some container would not start.
+	// OK is false when a finding is an error: some container would not
+	// start, or the target holds what must not reach the image.
 	OK         bool        `json:"ok"`
 	Containers []Container `json:"containers"`
+	// Findings are about the target as a whole (CheckLeftover).
+	Findings []Finding `json:"findings"`
 }
 
 // Container is one plugin's container and what is wrong with it.
@@ -89,7 +92,14 @@ func Run(opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	report := &Report{Target: opts.Target, OK: true, Containers: []Container{}}
+	var whole findings
+	t.checkLeftovers(&whole)
+	report := &Report{Target: opts.Target, OK: true, Containers: []Container{}, Findings: append([]Finding{}, whole...)}
+	for _, f := range whole {
+		if f.Severity == SeverityError {
+			report.OK = false
+		}
+	}
 	for _, p := range plugins {
 		c := t.verify(p)
 		if !c.OK() {
