@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/archive"
@@ -35,20 +36,29 @@ func Apply(ctx context.Context, p *Plan) (*Report, error) {
 	if err != nil {
 		return nil, &ApplyError{Err: err}
 	}
+	cleaned := p.removeLeftovers(w, report)
+	if err := p.stampNow(w, parents(cleaned)...); err != nil {
+		report.Warnings = append(report.Warnings, "give the folders of what an earlier run left the time SOURCE_DATE_EPOCH sets: "+err.Error())
+	}
+	faultPoint("leftovers-removed")
 	tx := &transaction{root: p.root, w: w}
 	if err := p.apply(ctx, tx, report); err != nil {
-		return nil, &ApplyError{Err: err, Left: tx.undo()}
+		return nil, &ApplyError{Err: err, Left: tx.undo(), Cleaned: cleaned}
 	}
-	// Committed: the staging folders now hold only replaced containers.
+	faultPoint("edited")
+	// Committed: the staging folders now hold only replaced containers,
+	// the kept old files are no longer needed.
 	for _, s := range tx.stages {
 		if err := s.abort(); err != nil {
 			report.Warnings = append(report.Warnings, "remove the replaced container: "+err.Error())
 		}
 	}
+	report.Warnings = append(report.Warnings, tx.commit()...)
 	// Last, as removing the staging folders changes their parents' times.
 	if err := p.stamp(tx); err != nil {
 		report.Warnings = append(report.Warnings, "give what was written the time SOURCE_DATE_EPOCH sets: "+err.Error())
 	}
+	faultPoint("stamped")
 	report.finish(start)
 	return report, nil
 }
@@ -89,38 +99,66 @@ func (p *Plan) apply(ctx context.Context, tx *transaction, report *Report) error
 			first = path.Join(s.container, "rootfs")
 		}
 	}
+	faultPoint("built")
 	for _, s := range tx.stages[built:] { // a batch's earlier plans committed theirs
 		if err := s.commit(); err != nil {
 			return err
 		}
+		faultPoint("container-in-place")
 	}
 	for _, s := range p.Shares {
-		if s.Create {
-			if err := p.createShareHost(tx, s); err != nil {
-				return err
-			}
-		}
-	}
-	for _, e := range p.Edits {
-		if !e.Changed() {
+		if !s.Create {
 			continue
 		}
-		resolved, err := inroot.Resolve(p.root, e.Path, true)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", inroot.Describe(p.root, e.Path), err)
+		if parts, err := missingParts(p.root, s.Host); err == nil && len(parts) > 0 {
+			tx.noteFolder(path.Dir(parts[0]))
 		}
-		// Written atomically: a failed write leaves the old file.
-		if err := tx.w.WriteFile(resolved, e.New); err != nil {
-			return fmt.Errorf("write %s: %w", inroot.Describe(p.root, e.Path), err)
+		if err := p.createShareHost(tx, s); err != nil {
+			return err
 		}
-		tx.edits = append(tx.edits, editDone{e, resolved})
+		made := tx.shares[len(tx.shares)-1]
+		if err := p.stampNow(tx.w, chainNames(path.Dir(made.top), made.folder)...); err != nil {
+			return err
+		}
+		faultPoint("share-made")
+	}
+	for _, e := range p.editOrder() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := tx.writeEdit(e, p.clock); err != nil {
+			return err
+		}
+		faultPoint("edit-written")
 	}
 	return nil
 }
 
+// editOrder is the order the edits are written in: the plugin configs
+// last, so that a run that dies half-way has switched no plugin to
+// Container mode while common.conf still holds the seccomp line its
+// container would be refused for.
+func (p *Plan) editOrder() []*Edit {
+	plugin := map[string]bool{}
+	for _, c := range p.Containers {
+		plugin[c.PluginConfig] = true
+	}
+	var first, last []*Edit
+	for _, e := range p.Edits {
+		switch {
+		case !e.Changed():
+		case plugin[e.Path]:
+			last = append(last, e)
+		default:
+			first = append(first, e)
+		}
+	}
+	return append(first, last...)
+}
+
 // changes tells whether the plan changes anything at all.
 func (p *Plan) changes() bool {
-	if p.unpacks() {
+	if p.unpacks() || len(p.leftovers) > 0 {
 		return true
 	}
 	for _, s := range p.Shares {
@@ -169,7 +207,16 @@ func (p *Plan) buildContainer(ctx context.Context, w targetWriter, c *ContainerP
 	if err != nil {
 		return nil, archive.Stats{}, err
 	}
+	faultPoint("staging-made")
 	stats, err := p.fillContainer(ctx, s, c, src)
+	if err == nil {
+		// Stamped while still out of sight: a run killed after the
+		// container is in place leaves it with the times it must have.
+		var names []string
+		if names, err = p.containerNames(s.dir, s.container); err == nil {
+			err = p.stampNow(w, names...)
+		}
+	}
 	if err != nil {
 		if aerr := s.abort(); aerr != nil {
 			return nil, stats, fmt.Errorf("%w; %v", err, aerr)
@@ -199,6 +246,7 @@ func (p *Plan) fillContainer(ctx context.Context, s *stage, c *ContainerPlan, sr
 		opts = archive.ExtractOptions{Progress: p.progress(nil)}
 	}
 	stats, err := s.w.Fill(ctx, rootfs, src, opts)
+	faultPoint("rootfs-filled")
 	if err != nil {
 		what := fmt.Sprintf("unpack rootfs %q", p.Source.Path)
 		switch {
@@ -264,4 +312,13 @@ func (p *Plan) extractOptions(src any) archive.ExtractOptions {
 		opts.ShiftUID, opts.ShiftGID = sh.uid, sh.gid
 	}
 	return opts
+}
+
+// parents are the folders of the device paths names, as local paths.
+func parents(names []string) []string {
+	var dirs []string
+	for _, n := range names {
+		dirs = append(dirs, strings.TrimPrefix(path.Dir(n), "/"))
+	}
+	return dirs
 }

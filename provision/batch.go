@@ -44,6 +44,7 @@ type BatchPlan struct {
 	// the plans made against its index (Plans are theirs).
 	image  *imageIO
 	images []*ImagePlan
+	lock   io.Closer // the target's, held for the whole batch
 }
 
 // Close releases the targets and removes the spooled streams.
@@ -59,7 +60,10 @@ func (bp *BatchPlan) Close() error {
 		errs = append(errs, s.Close())
 	}
 	bp.image.close()
-	bp.Plans, bp.Remove, bp.streams, bp.images = nil, nil, nil, nil
+	if bp.lock != nil {
+		errs = append(errs, bp.lock.Close())
+	}
+	bp.Plans, bp.Remove, bp.streams, bp.images, bp.lock = nil, nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 
@@ -76,6 +80,14 @@ func BuildBatchPlan(ctx context.Context, req BatchRequest) (_ *BatchPlan, err er
 		if err := bp.openImage(ctx); err != nil {
 			return nil, err
 		}
+	} else {
+		// One lock for all the plans and the remove: a run of its own.
+		lock, err := lockBatchTarget(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		bp.lock = lock
+		ctx = withHeldLock(ctx, req.Target)
 	}
 	groups, err := bp.group(ctx)
 	if err != nil {
@@ -318,9 +330,13 @@ func ApplyBatch(ctx context.Context, bp *BatchPlan) (*BatchReport, error) {
 		return nil, &ApplyError{Err: err}
 	}
 	tx := rtx.transaction
+	var cleaned []string
+	if len(bp.Plans) > 0 {
+		cleaned = bp.Plans[0].removeLeftovers(tx.w, report.Runs[0])
+	}
 	if bp.Remove != nil {
 		if err := bp.Remove.apply(ctx, rtx); err != nil {
-			return nil, &ApplyError{Err: err, Left: rtx.undo()}
+			return nil, &ApplyError{Err: err, Left: rtx.undo(), Cleaned: cleaned}
 		}
 	}
 	// What each plan did, to give its own part the SOURCE_DATE_EPOCH time.
@@ -328,7 +344,7 @@ func ApplyBatch(ctx context.Context, bp *BatchPlan) (*BatchReport, error) {
 	for i, p := range bp.Plans {
 		before := *tx
 		if err := p.apply(ctx, tx, report.Runs[i]); err != nil {
-			return nil, &ApplyError{Err: err, Left: rtx.undo()}
+			return nil, &ApplyError{Err: err, Left: rtx.undo(), Cleaned: cleaned}
 		}
 		parts[i] = transaction{root: p.root, w: tx.w, stages: tx.stages[len(before.stages):],
 			shares: tx.shares[len(before.shares):], edits: tx.edits[len(before.edits):]}
@@ -339,6 +355,9 @@ func ApplyBatch(ctx context.Context, bp *BatchPlan) (*BatchReport, error) {
 		if err := s.abort(); err != nil {
 			report.warn("remove the replaced container: " + err.Error())
 		}
+	}
+	for _, w := range tx.commit() {
+		report.warn(w)
 	}
 	if bp.Remove != nil {
 		removed := rtx.edits

@@ -62,6 +62,8 @@ type Plan struct {
 	grantsAdded map[string][]string
 	idmap       lxc.IDMap
 	mapped      bool
+	// leftovers are what runs that did not end left (local paths).
+	leftovers []string
 }
 
 // ContainerPlan is one plugin's container.
@@ -117,6 +119,14 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Request: req, root: root, target: root, closers: []io.Closer{root}}
+	lock, err := lockTargetFor(ctx, root, req.Target, !req.DryRun)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if lock != nil {
+		p.closers = append(p.closers, lock)
+	}
 	if p.clock, p.clamp, err = buildClock(time.Time{}); err != nil {
 		p.Close()
 		return nil, err
@@ -139,6 +149,9 @@ func (p *Plan) build(ctx context.Context) error {
 		return err
 	}
 	if p.Layout, err = thunder.ResolveLayout(p.target, req.Layout); err != nil {
+		return err
+	}
+	if err := p.recoverContainers(); err != nil {
 		return err
 	}
 	classes := map[string]string{}
@@ -183,6 +196,10 @@ func (p *Plan) build(ctx context.Context) error {
 		if err := p.planContainer(c); err != nil {
 			return err
 		}
+	}
+	p.findLeftovers()
+	if err := p.checkEdits(); err != nil {
+		return err
 	}
 	return p.planRecords()
 }

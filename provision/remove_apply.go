@@ -37,6 +37,7 @@ func ApplyRemove(ctx context.Context, rp *RemovePlan) (*RemoveReport, error) {
 	if err := rp.apply(ctx, rtx); err != nil {
 		return nil, &ApplyError{Err: err, Left: rtx.undo()}
 	}
+	report.Warnings = append(report.Warnings, rtx.commit()...)
 	report.Warnings = append(report.Warnings, rtx.finish(rp.clock)...)
 	report.Seconds = time.Since(start).Seconds()
 	return report, nil
@@ -105,10 +106,9 @@ func (rp *RemovePlan) apply(ctx context.Context, rtx *removeTx) error {
 		if slices.Contains(rp.gone, resolved) {
 			continue // a file left empty, gone as a whole
 		}
-		if err := rtx.w.WriteFile(resolved, e.New); err != nil {
-			return fmt.Errorf("write %s: %w", inroot.Describe(rp.root, e.Path), err)
+		if err := rtx.writeEdit(e, rp.clock); err != nil {
+			return err
 		}
-		rtx.edits = append(rtx.edits, editDone{e, resolved})
 	}
 	return nil
 }

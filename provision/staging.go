@@ -110,6 +110,7 @@ func (s *stage) commit() error {
 		if err := s.w.Rename(s.final, path.Join(s.dir, "old")); err != nil {
 			return fmt.Errorf("move the old container %s aside: %w", inroot.Describe(s.root, s.final), err)
 		}
+		faultPoint("old-container-aside")
 	}
 	// What is missing now: an earlier container of the same run may have
 	// made folders this one's path shares (a data path that was missing).

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// failingWriter is the root writer, but writing or removing failName fails,
-// as a file on a filesystem gone read-only would.
+// failingWriter is the root writer, but writing, renaming onto or removing
+// failName fails, as a file on a filesystem gone read-only would.
 type failingWriter struct {
 	rootWriter
 	failName string
@@ -24,6 +24,13 @@ func (w failingWriter) WriteFile(name string, data []byte) error {
 	return w.rootWriter.WriteFile(name, data)
 }
 
+func (w failingWriter) Rename(from, to string) error {
+	if to == w.failName {
+		return errReadOnly
+	}
+	return w.rootWriter.Rename(from, to)
+}
+
 func (w failingWriter) RemoveAll(name string) error {
 	if name == w.failName {
 		return errReadOnly
@@ -35,8 +42,9 @@ func (w failingWriter) RemoveAll(name string) error {
 // error names exactly what is left.
 func TestApplyErrorSaysWhatIsLeft(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"a.json", "b.conf"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("new\n"), 0o644); err != nil {
+	// Each edited file, and its old self kept under a temporary name.
+	for name, content := range map[string]string{"a.json": "new\n", "b.conf": "new\n", "a.old": "old\n", "b.old": "old\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +59,7 @@ func TestApplyErrorSaysWhatIsLeft(t *testing.T) {
 	failed := errors.New("write c: disk full")
 
 	ok := &transaction{root: root, w: rootWriter{root}}
-	ok.edits = []editDone{{&Edit{Path: "/a.json", Old: []byte("old\n")}, "a.json"}}
+	ok.edits = []editDone{{edit: &Edit{Path: "/a.json"}, resolved: "a.json", backup: "a.old"}}
 	if msg := (&ApplyError{Err: failed, Left: ok.undo()}).Error(); msg != "write c: disk full; nothing was changed" {
 		t.Errorf("undone: %q", msg)
 	}
@@ -59,13 +67,15 @@ func TestApplyErrorSaysWhatIsLeft(t *testing.T) {
 		t.Errorf("a.json: %q, want its old content back", data)
 	}
 
+	if err := os.WriteFile(filepath.Join(dir, "a.old"), []byte("older\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	stuck := &transaction{root: root, w: failingWriter{rootWriter{root}, "b.conf"}}
 	stuck.edits = []editDone{
-		{&Edit{Path: "/a.json", Old: []byte("older\n")}, "a.json"},
-		{&Edit{Path: "/b.conf", Old: []byte("old\n")}, "b.conf"},
+		{edit: &Edit{Path: "/a.json"}, resolved: "a.json", backup: "a.old"},
+		{edit: &Edit{Path: "/b.conf"}, resolved: "b.conf", backup: "b.old"},
 	}
 	stuck.shares = []shareMade{{top: "share", folder: "share"}}
-	stuck.w = failingWriter{rootWriter{root}, "b.conf"}
 	msg := (&ApplyError{Err: failed, Left: stuck.undo()}).Error()
 	if strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, "/b.conf") || !strings.Contains(msg, "holds the new content") {
 		t.Errorf("not undone: %q, want it to name /b.conf as left", msg)

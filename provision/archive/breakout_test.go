@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/tally"
 	"golang.org/x/sys/unix"
 )
 
@@ -405,4 +406,5 @@ func TestExtractBreakouts(t *testing.T) {
 	if len(cases) < 40 {
 		t.Fatalf("only %d breakout cases", len(cases))
 	}
+	tally.Add(tally.HostileArchive, len(cases))
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/thunder-lxc/thunder-lxc/internal/tally"
 )
 
 // readers are every way the tool reads a rootfs tarball: unpacking it,
@@ -111,6 +113,7 @@ func TestCorruptCompressedTarballRefused(t *testing.T) {
 				if err := os.WriteFile(path, data, 0o644); err != nil {
 					t.Fatal(err)
 				}
+				tally.Add(tally.HostileArchive, 1)
 				name := fmt.Sprintf("%s/%s", c.format, d.name)
 				if pure {
 					name = "pure-go-" + name
@@ -167,6 +170,9 @@ func TestPlainTarEndChecked(t *testing.T) {
 		{"junk after the end marker", garbage, ErrTrailingData},
 	}
 	for _, c := range cases {
+		if c.want != nil || c.name == "cut inside content padding" {
+			tally.Add(tally.HostileArchive, 1)
+		}
 		path := filepath.Join(t.TempDir(), "rootfs.tar")
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
 			t.Fatal(err)
@@ -214,6 +220,7 @@ func TestDataAfterCompressedStream(t *testing.T) {
 			{"text", []byte("garbage after the stream\n"), false},
 			{"zeros", make([]byte, 1024), c.format == FormatXz},
 		} {
+			tally.Add(tally.HostileArchive, 1)
 			path := filepath.Join(t.TempDir(), "rootfs"+c.ext)
 			if err := os.WriteFile(path, append(append([]byte{}, data...), tail.bytes...), 0o644); err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/tally"
 	"golang.org/x/sys/unix"
 )
 
@@ -187,6 +188,7 @@ func TestSparseBombRefused(t *testing.T) {
 		"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
 		"GNU.sparse.name": "bomb", "GNU.sparse.realsize": "4611686018427387904",
 	}, append(rawHeader("GNUSparseFile.0/bomb", tar.TypeReg, 512), append([]byte("0\n"), make([]byte, 510)...)...))
+	tally.Add(tally.HostileArchive, 1)
 	start := time.Now()
 	for _, r := range readers {
 		t.Run(r.name, func(t *testing.T) {

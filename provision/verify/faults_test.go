@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thunder-lxc/thunder-lxc/internal/tally"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/verify"
 	"golang.org/x/sys/unix"
@@ -26,6 +27,7 @@ func TestIncludeOfSpecialFileIsAFinding(t *testing.T) {
 		{"zero device", func(p string) error { return unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))) }, "character device"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			tally.Add(tally.HostileTarget, 1)
 			target := provisioned(t, false)
 			if err := os.MkdirAll(filepath.Join(target, "dev"), 0o755); err != nil {
 				t.Fatal(err)
