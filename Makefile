@@ -19,7 +19,7 @@ ZSHCOMPDIR := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 MANOUT := bin/man
 
-.PHONY: build test test-deps demo lint bench clean man install
+.PHONY: build test test-deps demo lint bench fuzz clean man install
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thunder-lxc
@@ -41,12 +41,27 @@ install: build man
 
 # The whole suite; a test that needs root, LXC or an input that could not be
 # had says so when it skips. It fails, too, when the tests leave the build
-# host changed (so that a second run can pass).
+# host changed (so that a second run can pass). Its last line counts the
+# hostile inputs and fault injections run (internal/tally).
 test: test-deps
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	./scripts/host-unchanged.sh $(GO) test -race -count=1 ./...
+	@tally=$$(mktemp); \
+	  THUNDER_LXC_TALLY=$$tally ./scripts/host-unchanged.sh $(GO) test -race -count=1 ./...; status=$$?; \
+	  ./scripts/tally.sh $$tally; rm -f $$tally; exit $$status
+
+# Each fuzz target for FUZZTIME (the seed corpora and found inputs in the
+# packages' testdata/fuzz run in make test).
+FUZZTIME ?= 3m
+FUZZ_TARGETS := provision/archive:FuzzExtract provision/thunder:FuzzSetMode \
+	provision/lxc:FuzzCommentSeccomp provision/lxc:FuzzReadConfig \
+	provision/lxc:FuzzParseKernelConfig provision/lxc:FuzzIDMap
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $${t#*:} for $(FUZZTIME)"; \
+	  $(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 # What the tests need, listed in scripts/test-packages: installed when run as
 # root, named otherwise; quick when all of it is here.
