@@ -196,7 +196,7 @@ func (p *Plan) buildContainer(ctx context.Context, w targetWriter, c *ContainerP
 		// which nothing else can have replaced by a symlink.
 		src = rootfsSource{dir: filepath.Join(p.root.Name(), filepath.FromSlash(built))}
 	} else if p.Source.Kind == SourceTarball || p.Source.Kind == SourceStream {
-		tarball, _, err := archive.OpenTarball(p.Source.tarballFile())
+		tarball, _, err := archive.OpenTarballContext(ctx, p.Source.tarballFile())
 		if err != nil {
 			return nil, archive.Stats{}, err
 		}

@@ -48,6 +48,9 @@ func spoolStream(ctx context.Context, src string, stdin io.Reader) (*spooledStre
 			return nil, fieldErrorf("rootfs", src, "%w", err)
 		}
 		defer f.Close()
+		// A writer that stalls must not hold a cancelled run: closing
+		// the pipe ends the read.
+		defer context.AfterFunc(ctx, func() { f.Close() })()
 		in = f
 	} else if in == nil {
 		in = os.Stdin

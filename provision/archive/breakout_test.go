@@ -52,6 +52,21 @@ func snapshotOutside(t *testing.T, dir, dest string) planted {
 	return snap
 }
 
+// unchanged fails the test when after differs from the snapshot.
+func (before planted) unchanged(t testing.TB, after planted) {
+	t.Helper()
+	for p, d := range before {
+		if after[p] != d {
+			t.Errorf("outside changed: %s\nbefore %q\nafter  %q", p, d, after[p])
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("created outside dest: %s", p)
+		}
+	}
+}
+
 func fmtOct[T ~uint32 | ~uint64](v T) string { return strconv.FormatUint(uint64(v), 8) }
 
 // breakoutEnv is one case's world: tmp/outside/victim and tmp/victim are
@@ -386,17 +401,7 @@ func TestExtractBreakouts(t *testing.T) {
 				t.Errorf("error does not name the tar entry or offset: %v", err)
 			}
 
-			after := snapshotOutside(t, tmp, e.dest)
-			for p, d := range before {
-				if after[p] != d {
-					t.Errorf("outside changed: %s\nbefore %q\nafter  %q", p, d, after[p])
-				}
-			}
-			for p := range after {
-				if _, ok := before[p]; !ok {
-					t.Errorf("created outside dest: %s", p)
-				}
-			}
+			before.unchanged(t, snapshotOutside(t, tmp, e.dest))
 			var now unix.Stat_t
 			if err := unix.Stat("/etc/passwd", &now); err != nil || now.Nlink != passwd.Nlink || now.Mtim != passwd.Mtim {
 				t.Errorf("host /etc/passwd changed")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,6 +110,14 @@ func Decompress(r io.Reader) (io.ReadCloser, Format, error) {
 // returned as the *os.File itself, so a consumer may use it directly; Close
 // closes the file (and stops the decoder of a compressed one).
 func OpenTarball(path string) (io.ReadCloser, Format, error) {
+	return OpenTarballContext(context.Background(), path)
+}
+
+// OpenTarballContext is OpenTarball whose reads from a pipe (a FIFO,
+// /dev/stdin) end when ctx does: a writer that stalls would otherwise hold
+// the run, and a signal's cancel with it, for good. Closing the pipe
+// unblocks the read, which then fails. A file on disk never blocks.
+func OpenTarballContext(ctx context.Context, path string) (io.ReadCloser, Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var pathErr *fs.PathError
@@ -122,7 +131,14 @@ func OpenTarball(path string) (io.ReadCloser, Format, error) {
 		return nil, "", fmt.Errorf("open rootfs %q: is a folder, not a tarball", path)
 	} else if err == nil && !st.Mode().IsRegular() {
 		// A pipe (/dev/stdin, <(curl ...)) cannot be read at an offset.
-		return openStream(f, path)
+		stop := context.AfterFunc(ctx, func() { f.Close() })
+		rc, format, err := openStream(f, path)
+		if err != nil {
+			stop()
+			return nil, "", err
+		}
+		rc.stop = stop
+		return rc, format, nil
 	}
 	head := make([]byte, tarBlockSize)
 	n, err := f.ReadAt(head, 0)
@@ -151,7 +167,7 @@ func OpenTarball(path string) (io.ReadCloser, Format, error) {
 }
 
 // openStream is OpenTarball for a file that can only be read in order.
-func openStream(f *os.File, path string) (io.ReadCloser, Format, error) {
+func openStream(f *os.File, path string) (*streamCloser, Format, error) {
 	rc, format, err := Decompress(f)
 	if err != nil {
 		f.Close()
@@ -164,9 +180,15 @@ func openStream(f *os.File, path string) (io.ReadCloser, Format, error) {
 type streamCloser struct {
 	io.ReadCloser
 	file *os.File
+	stop func() bool // unregisters the close on cancel
 }
 
 func (s *streamCloser) Close() error {
+	if s.stop != nil && !s.stop() {
+		// Cancelled: the file is closed already, which failed the read.
+		s.ReadCloser.Close()
+		return nil
+	}
 	err := s.ReadCloser.Close()
 	if ferr := s.file.Close(); err == nil {
 		err = ferr

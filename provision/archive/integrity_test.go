@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -11,8 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/internal/tally"
+	"golang.org/x/sys/unix"
 )
 
 // readers are every way the tool reads a rootfs tarball: unpacking it,
@@ -237,5 +240,62 @@ func TestDataAfterCompressedStream(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// A tarball streamed through a pipe whose writer stalls (half a tar, then
+// nothing) does not hold a cancelled run: OpenTarballContext ends the read.
+func TestStalledPipeStopsOnCancel(t *testing.T) {
+	needRoot(t)
+	for _, format := range []Format{FormatTar, FormatGzip} {
+		t.Run(string(format), func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "rootfs.fifo")
+			if err := unix.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			data := newTar(t).file("big", strings.Repeat("x", 1<<20)).bytes()
+			if format == FormatGzip {
+				var b bytes.Buffer
+				zw := gzip.NewWriter(&b)
+				zw.Write(data)
+				zw.Close()
+				data = b.Bytes()
+			}
+			// The writer sends the first half and keeps the pipe open.
+			stall := make(chan struct{})
+			defer close(stall)
+			go func() {
+				f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+				if err != nil {
+					return
+				}
+				defer f.Close()
+				f.Write(data[:len(data)/2])
+				<-stall
+			}()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				// The decoder waits for its first chunk, inside the open.
+				rc, _, err := OpenTarballContext(ctx, fifo)
+				if err != nil {
+					done <- err
+					return
+				}
+				defer rc.Close()
+				_, err = Extract(ctx, rc, t.TempDir(), ExtractOptions{})
+				done <- err
+			}()
+			time.Sleep(200 * time.Millisecond)
+			cancel()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Fatal("a cut stream extracted without error")
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Extract still blocked on the pipe after the cancel")
+			}
+		})
 	}
 }
