@@ -14,13 +14,16 @@ import (
 )
 
 // sessionPrograms are the programs the tool may start in a session.
-var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown", "chmod", "touch", "setfattr"}
+var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown", "chmod", "touch", "setfattr", "ln", "cp"}
 
 // maxProgramsPerContainer bounds the programs one provisioning starts in a
 // session for each container, whatever the size of the rootfs: a handful
 // per step (the staging folder, the copy, each file written, the commit),
 // and a few for the run (detection, the source's owners, a share folder).
-const maxProgramsPerContainer = 25
+// Each file edited takes six: ln keeps the old file for undo, tar and mv
+// write the new one, cp gives it the old one's xattrs, touch its time, rm
+// drops the old one at the end.
+const maxProgramsPerContainer = 35
 
 // In a session the tool works through programs, and how many it starts
 // does not grow with the rootfs: the same for 250 files as for 2,500 (or
