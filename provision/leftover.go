@@ -28,8 +28,10 @@ func (p *Plan) findLeftovers() {
 	}
 	places := inroot.LeftoverPlaces(p.root, p.Layout.DataPath, p.Layout.PluginDirs, files)
 	p.leftovers = inroot.Leftovers(p.root, places)
-	for _, l := range p.leftovers {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s was left by a thunder-lxc run that did not end: removed", inroot.Describe(p.root, l)))
+	if p.Request.DryRun {
+		for _, l := range p.leftovers {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s was left by a thunder-lxc run that did not end: a run removes it", inroot.Describe(p.root, l)))
+		}
 	}
 }
 
@@ -39,9 +41,10 @@ func (p *Plan) removeLeftovers(w targetWriter, report *Report) []string {
 	var removed []string
 	for _, l := range p.leftovers {
 		if err := w.RemoveAll(l); err != nil {
-			report.Warnings = append(report.Warnings, fmt.Sprintf("remove %s by hand: %v", inroot.Describe(p.root, l), err))
+			report.Warnings = append(report.Warnings, fmt.Sprintf("%s was left by a thunder-lxc run that did not end: remove it by hand (%v)", inroot.Describe(p.root, l), err))
 			continue
 		}
+		report.Warnings = append(report.Warnings, fmt.Sprintf("%s was left by a thunder-lxc run that did not end: removed", inroot.Describe(p.root, l)))
 		removed = append(removed, "/"+l)
 	}
 	return removed
