@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -422,6 +423,55 @@ func TestSeccompInIncludedFileCommentedOut(t *testing.T) {
 	for _, f := range rep.Containers[0].Findings {
 		if f.Check == verify.CheckSeccomp {
 			t.Errorf("verify still finds a seccomp line: %s", f)
+		}
+	}
+}
+
+// Item 1 for image: an input damaged only in its checksum, or a plain tar
+// cut at an entry boundary (which archive/tar reads as a complete shorter
+// archive), makes no output.
+func TestDamagedImageInputMakesNoOutput(t *testing.T) {
+	plain := imageInput(t, "rootfs.tar")
+	data, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gz := filepath.Join(dir, "rootfs.tar.gz")
+	treetest.Run(t, "sh", "-c", `gzip -c "$1" > "$2"`, "sh", plain, gz)
+	packed, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed[len(packed)-6] ^= 1 // the CRC32 after the deflate data
+	badSum := filepath.Join(dir, "badsum.tar.gz")
+	writeFile(t, badSum, packed)
+	// Cut where GNU tar says the last member's header is: the archive
+	// loses its last entry.
+	blocks := strings.Fields(treetest.Run(t, "sh", "-c", `tar -tR -f "$1" | grep -v NULs | tail -1`, "sh", plain))
+	n, err := strconv.Atoi(strings.TrimSuffix(blocks[1], ":"))
+	if err != nil || blocks[0] != "block" {
+		t.Fatalf("tar -tR: %q", blocks)
+	}
+	cut := n * 512
+	cutTar := filepath.Join(dir, "cut.tar")
+	writeFile(t, cutTar, data[:cut])
+	out := filepath.Join(dir, "out", "image.tar")
+	mkdirAll(t, filepath.Dir(out))
+	for name, c := range map[string]struct{ in, says string }{
+		"bad checksum":     {badSum, "truncated or corrupt"},
+		"cut at an entry":  {cutTar, "cut short"},
+		"rootfs cut short": {plain, "cut short"},
+	} {
+		req := ImageRequest{Request: Request{Callsigns: []string{"OCDM"}}, In: c.in, Out: out}
+		if name == "rootfs cut short" {
+			req.Source = cutTar
+		}
+		if _, err := imageRun(t, req); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: err = %v, want it to say %q", name, err, c.says)
+		}
+		if left, _ := os.ReadDir(filepath.Dir(out)); len(left) != 0 {
+			t.Errorf("%s: left %v in the output folder", name, left)
 		}
 	}
 }
