@@ -20,7 +20,12 @@ var leftoverFiles = []string{"/etc/subuid", "/etc/subgid"}
 // its files are then no leftovers, and the target is not final yet.
 func (t *target) checkLeftovers(fs *findings) {
 	lock, ok, err := inroot.TryLock(t.root, false)
-	if err != nil || !ok {
+	if err != nil {
+		fs.notef(CheckLeftover, "/", "look for .thunder-lxc-* files and folders by hand",
+			"cannot tell what runs that did not end left: %v", err)
+		return
+	}
+	if !ok {
 		fs.notef(CheckLeftover, "/", "verify again when the run has ended",
 			"a thunder-lxc run is changing the target now, so what is checked may change")
 		return
