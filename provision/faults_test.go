@@ -171,6 +171,14 @@ func TestLockedTargetWaitsThenGivesUp(t *testing.T) {
 	if waited := time.Since(start); waited < LockWait {
 		t.Errorf("gave up after %s, before waiting %s", waited, LockWait)
 	}
+	// remove and apply's batches change the target too.
+	if _, err := BuildRemovePlan(context.Background(), RemoveRequest{Callsigns: []string{"OCDM"}, Target: target}); !errors.Is(err, ErrTargetBusy) {
+		t.Errorf("remove: err = %v, want ErrTargetBusy", err)
+	}
+	batch := BatchRequest{Target: target, Requests: []Request{{Callsigns: []string{"OCDM"}}}}
+	if _, err := BuildBatchPlan(context.Background(), batch); !errors.Is(err, ErrTargetBusy) {
+		t.Errorf("batch: err = %v, want ErrTargetBusy", err)
+	}
 }
 
 // Item 3: a key added to the plugin config or a line added to common.conf

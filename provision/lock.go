@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -72,13 +73,18 @@ func absPath(p string) string {
 	return filepath.Clean(p)
 }
 
-// lockTargetFor takes the lock of the target folder of a run, unless ctx
-// holds it already; nil then.
-func lockTargetFor(ctx context.Context, root *os.Root, target string, exclusive bool) (*inroot.Lock, error) {
+// lockInto takes the lock of a run's target folder, unless ctx holds it
+// already, and adds it to the closers of the run's plan.
+func lockInto(ctx context.Context, root *os.Root, target string, exclusive bool, closers *[]io.Closer) error {
 	if holdsLock(ctx, target) {
-		return nil, nil
+		return nil
 	}
-	return lockTarget(ctx, root, exclusive)
+	lock, err := lockTarget(ctx, root, exclusive)
+	if err != nil {
+		return err
+	}
+	*closers = append(*closers, lock)
+	return nil
 }
 
 // lockBatchTarget takes the lock of a batch's target folder.

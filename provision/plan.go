@@ -119,13 +119,9 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Request: req, root: root, target: root, closers: []io.Closer{root}}
-	lock, err := lockTargetFor(ctx, root, req.Target, !req.DryRun)
-	if err != nil {
+	if err := lockInto(ctx, root, req.Target, !req.DryRun, &p.closers); err != nil {
 		p.Close()
 		return nil, err
-	}
-	if lock != nil {
-		p.closers = append(p.closers, lock)
 	}
 	if p.clock, p.clamp, err = buildClock(time.Time{}); err != nil {
 		p.Close()

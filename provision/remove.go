@@ -159,13 +159,9 @@ func buildRemovePlan(ctx context.Context, req RemoveRequest, staying *stayingCon
 		return nil, err
 	}
 	rp := &RemovePlan{Request: req, target: root, root: root, closers: []io.Closer{root}}
-	lock, err := lockTargetFor(ctx, root, req.Target, !req.DryRun)
-	if err != nil {
+	if err := lockInto(ctx, root, req.Target, !req.DryRun, &rp.closers); err != nil {
 		rp.Close()
 		return nil, err
-	}
-	if lock != nil {
-		rp.closers = append(rp.closers, lock)
 	}
 	if rp.clock, _, err = buildClock(time.Time{}); err != nil {
 		rp.Close()
