@@ -167,14 +167,10 @@ func (dv *deviceView) show(target *os.Root, p string) error {
 const maxShownFile = 1 << 20
 
 // runtimeFolders are the device folders Thunder has at run time and the
-// container binds: the volatile path, and the communicator socket's folder
-// when it is not inside it.
+// container binds (thunder.Processes.SharedFolders): the volatile path,
+// and the communicator socket's folder when it is not inside it.
 func (c *container) runtimeFolders() []string {
-	dirs := []string{path.Clean(c.layout.VolatilePath)}
-	if socket, ok := c.processes.CommunicatorSocket(); ok && !under(path.Dir(socket), dirs[0]) {
-		dirs = append(dirs, path.Dir(socket))
-	}
-	return dirs
+	return c.processes.SharedFolders()
 }
 
 // configFolders are the folders of the files LXC reads with the config:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -31,20 +32,29 @@ const DevicePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 // Thunder (its communicator) and where to leave messages (its messaging
 // folder under the volatile path).
 type Processes struct {
+	// VolatilePath is Thunder's volatile path, where it puts what the
+	// processes it starts share with it (a device path).
+	VolatilePath string
 	// Communicator is the "communicator" value as Thunder reads it: a unix
 	// socket path (with "|mode" and ",group" suffixes) or host:port.
 	Communicator string
-	// MessagingFolder is the folder of the message buffers (a device path).
+	// MessagingFolder is the folder of the message buffers (a device path),
+	// MessagingName its name in the volatile path as the config gives it.
 	MessagingFolder string
-	MessagingPort   int64
-	MessagingSize   int64
+	MessagingName   string
+	// MessagingMode is the mode Thunder gives that folder ("path":
+	// "MessageDispatcher|0777"); 0 when the config names none, and Thunder
+	// leaves the folder as it makes it: root's, 0755.
+	MessagingMode uint32
+	MessagingPort int64
+	MessagingSize int64
 }
 
 // ReadProcesses reads the communicator and messaging settings of the
 // layout's main config, Thunder's defaults where it says nothing (or is
 // missing).
 func ReadProcesses(root inroot.FS, l Layout) (Processes, error) {
-	p := Processes{Communicator: defaultCommunicator, MessagingSize: defaultMessagingSize}
+	p := Processes{VolatilePath: path.Clean(l.VolatilePath), Communicator: defaultCommunicator, MessagingSize: defaultMessagingSize}
 	folder := defaultMessagingFolder
 	data, err := inroot.ReadFile(root, l.Config)
 	switch {
@@ -68,10 +78,46 @@ func ReadProcesses(root inroot.FS, l Layout) (Processes, error) {
 			p.MessagingSize = v.Int()
 		}
 	}
-	// "MessageDispatcher|0777": the folder, then the mode Thunder gives it.
-	folder, _, _ = strings.Cut(folder, "|")
-	p.MessagingFolder = path.Join(l.VolatilePath, folder)
+	p.MessagingName, p.MessagingMode = parseMessagingPath(folder)
+	p.MessagingFolder = path.Join(l.VolatilePath, p.MessagingName)
 	return p, nil
+}
+
+// parseMessagingPath splits "MessageDispatcher|0777" into the folder and
+// the mode Thunder gives it, read as Thunder reads numbers (Core::
+// NumberType): octal after a leading 0, hexadecimal after 0x, decimal
+// otherwise. A mode Thunder could not read is 0, as for Thunder.
+func parseMessagingPath(value string) (folder string, mode uint32) {
+	folder, text, found := strings.Cut(value, "|")
+	if !found {
+		return folder, 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(text), 0, 16)
+	if err != nil {
+		return folder, 0
+	}
+	return folder, uint32(n)
+}
+
+// SharedFolders are the device folders Thunder shares with the processes
+// it starts, which a plugin's container must show at the same paths: the
+// volatile path (Thunder hands the hosting process paths there, and its
+// message buffers are there) and the folder of the communicator socket
+// when it is not inside it (the hosting process connects to the socket by
+// its path). Measured with Thunder R5.3: with the volatile path
+// /var/volatile, activation works only when both are mounted.
+func (p Processes) SharedFolders() []string {
+	dirs := []string{p.VolatilePath}
+	if socket, ok := p.CommunicatorSocket(); ok && !within(path.Dir(socket), p.VolatilePath) {
+		dirs = append(dirs, path.Dir(socket))
+	}
+	return dirs
+}
+
+// within tells whether the device path p is dir or below it.
+func within(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }
 
 // CommunicatorSocket returns the path of the communicator's unix socket,

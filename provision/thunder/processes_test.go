@@ -1,6 +1,9 @@
 package thunder
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestReadProcessesDefaultsAndConfig(t *testing.T) {
 	l, _ := LoadLayout("thunder")
@@ -53,5 +56,26 @@ func TestFindContainerTakesThunderOrder(t *testing.T) {
 	_, err = FindContainer(layoutTarget(t, map[string]string{"etc/x": ""}), l, p)
 	if nc, ok := err.(*NoContainerError); !ok || len(nc.Places) != 3 {
 		t.Errorf("no container: %v", err)
+	}
+}
+
+// The folders a container must show at their own paths: the volatile path,
+// and the communicator socket's folder unless the volatile path holds it.
+func TestSharedFolders(t *testing.T) {
+	for _, c := range []struct {
+		volatile, communicator string
+		want                   []string
+	}{
+		{"/tmp", defaultCommunicator, []string{"/tmp"}},
+		{"/var/volatile", defaultCommunicator, []string{"/var/volatile", "/tmp"}},
+		{"/var/volatile", "/var/volatile/communicator|0777", []string{"/var/volatile"}},
+		{"/var/volatile", "/run/thunder/comm,video", []string{"/var/volatile", "/run/thunder"}},
+		{"/tmp/thunder", "/tmp/communicator", []string{"/tmp/thunder", "/tmp"}},
+		{"/var/volatile", "127.0.0.1:62000", []string{"/var/volatile"}},
+	} {
+		p := Processes{VolatilePath: c.volatile, Communicator: c.communicator}
+		if got := p.SharedFolders(); !slices.Equal(got, c.want) {
+			t.Errorf("volatile path %s, communicator %s: %q, want %q", c.volatile, c.communicator, got, c.want)
+		}
 	}
 }
