@@ -296,10 +296,11 @@ func (p *Plan) state(c *ContainerPlan) State {
 		Shaping:      &c.shaping,
 		Made:         c.records.made,
 
-		PluginConfigBefore: c.records.before,
-		SeccompCommented:   c.records.seccomp,
-		Grants:             c.records.grants,
-		Records:            true,
+		PluginConfigBefore:  c.records.before,
+		SeccompCommented:    c.records.seccomp,
+		Grants:              c.records.grants,
+		MessagingPathBefore: c.records.messaging,
+		Records:             true,
 	}
 }
 

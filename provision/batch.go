@@ -209,11 +209,11 @@ func (bp *BatchPlan) staying() (*stayingContainers, error) {
 }
 
 // chain makes the plans, made against the target as it is, follow one
-// another: common.conf edited by the first plan only, a share folder made
+// another: common.conf and Thunder's config edited by the first plan only, a share folder made
 // by the first plan naming it, the subuid/subgid lines of each plan
 // worked out on what the remove and the plans before it leave.
 func (bp *BatchPlan) chain() error {
-	commonConf, shares := false, map[string]bool{}
+	commonConf, thunderConf, shares := false, false, map[string]bool{}
 	content := map[string][]byte{}
 	if bp.Remove != nil {
 		for _, e := range bp.Remove.Edits {
@@ -223,8 +223,9 @@ func (bp *BatchPlan) chain() error {
 	var earlier []State // the records of the plans before, as states
 	for _, p := range bp.Plans {
 		p.Edits = slices.DeleteFunc(p.Edits, func(e *Edit) bool {
-			drop := e.Path == lxc.CommonConfPath && commonConf
+			drop := e.Path == lxc.CommonConfPath && commonConf || e.Path == p.Layout.Config && thunderConf
 			commonConf = commonConf || e.Path == lxc.CommonConfPath
+			thunderConf = thunderConf || e.Path == p.Layout.Config
 			return drop
 		})
 		for _, s := range p.Shares {

@@ -98,7 +98,7 @@ func TestImageHoldsTheContainer(t *testing.T) {
 			continue
 		}
 		switch name {
-		case "etc/Thunder/plugins/OCDM.json", "usr/share/lxc/config/common.conf":
+		case "etc/Thunder/plugins/OCDM.json", "usr/share/lxc/config/common.conf", "etc/Thunder/config.json":
 			if contents[name] == inContents[name] {
 				t.Errorf("%s was not edited", name)
 			}
@@ -111,6 +111,9 @@ func TestImageHoldsTheContainer(t *testing.T) {
 	if !strings.Contains(contents["etc/Thunder/plugins/OCDM.json"], `"mode": "Container"`) &&
 		!strings.Contains(contents["etc/Thunder/plugins/OCDM.json"], `"mode":"Container"`) {
 		t.Errorf("plugin config:\n%s", contents["etc/Thunder/plugins/OCDM.json"])
+	}
+	if !strings.Contains(contents["etc/Thunder/config.json"], `"messaging": {"path": "MessageDispatcher|0777"}`) {
+		t.Errorf("Thunder config (the messaging folder opened for the ID-mapped container):\n%s", contents["etc/Thunder/config.json"])
 	}
 	if !strings.Contains(contents["usr/share/lxc/config/common.conf"], "# lxc.seccomp.profile") {
 		t.Errorf("common.conf:\n%s", contents["usr/share/lxc/config/common.conf"])
@@ -190,7 +193,7 @@ func TestImageIsReproducible(t *testing.T) {
 	for name, h := range headers {
 		inH, original := inHeaders[name]
 		switch {
-		case name == "etc/Thunder/plugins/OCDM.json" || strings.HasSuffix(name, "Container/config"):
+		case name == "etc/Thunder/plugins/OCDM.json" || name == "etc/Thunder/config.json" || strings.HasSuffix(name, "Container/config"):
 			if !h.ModTime.Equal(epoch) {
 				t.Errorf("%s (new or changed): time %v, want SOURCE_DATE_EPOCH", name, h.ModTime)
 			}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ type Plan struct {
 	mapped      bool
 	// leftovers are what runs that did not end left (local paths).
 	leftovers []string
+	// processes is what Thunder's main config tells the processes it
+	// starts: the folders they share with it, the messaging folder.
+	processes thunder.Processes
 }
 
 // ContainerPlan is one plugin's container.
@@ -147,6 +151,9 @@ func (p *Plan) build(ctx context.Context) error {
 	if p.Layout, err = thunder.ResolveLayout(p.target, req.Layout); err != nil {
 		return err
 	}
+	if p.processes, err = thunder.ReadProcesses(p.target, p.Layout); err != nil {
+		return err
+	}
 	if err := p.recoverContainers(); err != nil {
 		return err
 	}
@@ -175,7 +182,13 @@ func (p *Plan) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := p.planMessaging(); err != nil {
+		return err
+	}
 	if err := p.planShares(p.idmap, p.mapped); err != nil {
+		return err
+	}
+	if err := p.warnTraversal(); err != nil {
 		return err
 	}
 	earlier := p.madeEarlier()
@@ -330,6 +343,7 @@ func (p *Plan) planContainer(c *ContainerPlan) error {
 		Mounts:      p.mountEntries(),
 		Environment: append(append([]string{}, defaultEnv...), req.Env...),
 		Network:     net,
+		ConsoleLog:  req.ConsoleLog,
 	}
 	if p.mapped {
 		c.data.IDMap = p.idmap.Lines()
@@ -411,10 +425,18 @@ func (p *Plan) configChange(c *ContainerPlan) string {
 // shifts tells whether the rootfs is stored with shifted owners.
 func (p *Plan) shifts() bool { return p.mapped && !p.Request.NoShiftIDs }
 
-// mountEntries are the guide's /tmp bind mount (Thunder passes paths under
-// its volatile path to the container) and the shares.
+// mountEntries are the folders Thunder shares with the hosting process,
+// each bind-mounted at its own path (the guide's /tmp mount, and more when
+// the volatile path is elsewhere: thunder.Processes.SharedFolders), then
+// the shares. A folder is mounted after the folders above it, which would
+// otherwise cover it.
 func (p *Plan) mountEntries() []string {
-	entries := []string{fmt.Sprintf("%s tmp none bind,create=dir 0 0", p.Layout.VolatilePath)}
+	folders := slices.Clone(p.processes.SharedFolders())
+	slices.SortStableFunc(folders, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
+	var entries []string
+	for _, dir := range folders {
+		entries = append(entries, fmt.Sprintf("%s %s none bind,create=dir 0 0", dir, strings.TrimPrefix(dir, "/")))
+	}
 	for _, s := range p.Shares {
 		entries = append(entries, s.MountEntry())
 	}

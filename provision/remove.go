@@ -233,6 +233,9 @@ func (rp *RemovePlan) build(staying *stayingContainers) error {
 	if err := rp.planCommonConf(removed, stays); err != nil {
 		return err
 	}
+	if err := rp.planMessaging(removed, remaining, staying); err != nil {
+		return err
+	}
 	emptied, err := rp.planGrants(removed, remaining)
 	if err != nil {
 		return err

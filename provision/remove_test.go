@@ -30,8 +30,8 @@ func TestFailedRemoveRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rp.Close()
-	if len(rp.Gone) != 2 || len(rp.Edits) != 2 {
-		t.Fatalf("plan: gone %v, %d edits; want the container and /var, OCDM.json and common.conf", rp.Gone, len(rp.Edits))
+	if len(rp.Gone) != 2 || len(rp.Edits) != 3 {
+		t.Fatalf("plan: gone %v, %d edits; want the container and /var, OCDM.json, common.conf and config.json", rp.Gone, len(rp.Edits))
 	}
 	w := failingWriter{rootWriter{rp.root}, "usr/share/lxc/config/common.conf"}
 	rtx := &removeTx{transaction: &transaction{root: rp.root, w: w}}

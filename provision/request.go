@@ -34,6 +34,11 @@ type Request struct {
 	Env []string
 	// Net is empty, none or veth:BRIDGE.
 	Net string
+	// ConsoleLog, when set, is a device file where LXC writes what the
+	// container's processes write on its console (lxc.console.logfile):
+	// the plugin's output when Thunder runs with -f, which no message
+	// buffer then holds.
+	ConsoleLog string
 	// NoIDMap leaves the idmap out: a privileged container.
 	NoIDMap bool
 	// IDMapBase and IDMapSize give the host range container IDs map to.
@@ -131,6 +136,14 @@ func (r *Request) Validate() error {
 	for _, e := range r.Env {
 		if !envPattern.MatchString(e) || strings.ContainsAny(e, "\n") {
 			bad("env", e, "use NAME or NAME=VALUE on one line")
+		}
+	}
+	if r.ConsoleLog != "" {
+		switch {
+		case !path.IsAbs(r.ConsoleLog) || strings.ContainsAny(r.ConsoleLog, "\n") || strings.HasSuffix(r.ConsoleLog, "/"):
+			bad("console-log", r.ConsoleLog, "give the absolute device path of a file, such as /var/log/%s.console", r.Callsigns[0])
+		case len(r.Callsigns) > 1:
+			bad("console-log", r.ConsoleLog, "only with one callsign (each container needs a file of its own)")
 		}
 	}
 	if _, err := lxc.NetworkLines(r.Net); err != nil {

@@ -60,6 +60,11 @@ type State struct {
 	// Grants are, by device path (/etc/subuid, /etc/subgid), the lines
 	// the tool added that this container's ID map relies on.
 	Grants map[string][]string `json:"grants,omitempty"`
+	// MessagingPathBefore is Thunder's "messaging.path" before the tool
+	// opened the messaging folder for containers with an ID map ("" when
+	// the key was absent), put back once no container of the tool that
+	// records it remains (see planMessaging).
+	MessagingPathBefore *string `json:"messagingPathBefore,omitempty"`
 	// Records tells that the fields above were written (a state file of
 	// an older version has none, which does not mean nothing to undo).
 	Records bool `json:"records,omitempty"`

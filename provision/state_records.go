@@ -16,10 +16,11 @@ import (
 // State): the folders and files made for it, its plugin config before,
 // the seccomp lines and subuid/subgid lines it relies on.
 type containerRecords struct {
-	made    []string // device paths, sorted
-	before  []byte
-	seccomp []string
-	grants  map[string][]string
+	made      []string // device paths, sorted
+	before    []byte
+	seccomp   []string
+	grants    map[string][]string
+	messaging *string
 }
 
 // foundState is a container of the tool found in a target.
@@ -117,6 +118,7 @@ func (p *Plan) planRecords() error {
 			}
 		}
 		r.grants = p.grantRecords(mine)
+		r.messaging = p.messagingRecord(mine)
 	}
 	return nil
 }

@@ -146,7 +146,8 @@ func TestApplyImageEqualsApplyTarget(t *testing.T) {
 // remove --image of an image that image made gives back the input's tree:
 // compared unpacked, every path, type, mode, owner, content, link,
 // device, hardlink and xattr, and the time of every file but those remove
-// restores (the plugin configs, common.conf, /etc/subuid), which get the
+// restores (the plugin configs, common.conf, /etc/subuid, Thunder's
+// config), which get the
 // run's time; /etc/subgid, which image added, is gone. Removing one
 // container first keeps the seccomp line commented and the share folder
 // for the others. The same remove again gives the same bytes.
@@ -178,7 +179,7 @@ func TestRemoveImageGivesBackTheInput(t *testing.T) {
 		t.Errorf("remove's report:\n%s", out)
 	}
 	restored := func(rel string) bool {
-		return strings.HasPrefix(rel, "etc/Thunder/plugins/") || rel == "usr/share/lxc/config/common.conf" || rel == "etc/subuid"
+		return strings.HasPrefix(rel, "etc/Thunder/plugins/") || rel == "usr/share/lxc/config/common.conf" || rel == "etc/subuid" || rel == "etc/Thunder/config.json"
 	}
 	sameLines(t, "the input and the image after image and remove",
 		treeLines(t, unpackImage(t, f.in), nil, restored), treeLines(t, unpackImage(t, removed), nil, restored))
@@ -226,7 +227,7 @@ func TestApplyImageRemoveListStepByStep(t *testing.T) {
 		}
 	}
 	restored := func(rel string) bool {
-		return strings.HasPrefix(rel, "etc/Thunder/plugins/") || rel == "usr/share/lxc/config/common.conf" || rel == "etc/subuid"
+		return strings.HasPrefix(rel, "etc/Thunder/plugins/") || rel == "usr/share/lxc/config/common.conf" || rel == "etc/subuid" || rel == "etc/Thunder/config.json"
 	}
 	sameLines(t, "the input and the image after the three files",
 		treeLines(t, f.rootfs, nil, restored), treeLines(t, unpackImage(t, image), nil, restored))

@@ -205,7 +205,7 @@ func TestImageAsOrdinaryUserEqualsProvision(t *testing.T) {
 	// run, or the input's newest); the state records each run's source.
 	written := func(rel string) bool {
 		switch rel {
-		case "etc/Thunder/plugins/OCDM.json", "usr/share/lxc/config/common.conf", ocdmContainer + "/config":
+		case "etc/Thunder/plugins/OCDM.json", "usr/share/lxc/config/common.conf", "etc/Thunder/config.json", ocdmContainer + "/config":
 			return true
 		}
 		return false

@@ -94,6 +94,7 @@ func addSharedFlags(cmd *cobra.Command, req *provision.Request, ids *idFlags) {
 	flags.StringVar(&req.Hostname, "hostname", "", "container host name, lxc.uts.name (default: the callsign)")
 	flags.StringArrayVar(&req.Env, "env", nil, "extra lxc.environment entry NAME (inherit) or NAME=VALUE (repeatable)")
 	flags.StringVar(&req.Net, "net", "empty", "container network: empty (loopback only), none (the device's) or veth:BRIDGE")
+	flags.StringVar(&req.ConsoleLog, "console-log", "", "device file where LXC writes the container's console output (lxc.console.logfile): the plugin's output under Thunder -f")
 	ids.add(cmd, req)
 	flags.StringArrayVar(&req.Shares, "share", nil, "share a device folder: HOST:CONTAINER[:ro|rw], e.g. /var/log/TestLogging:TestLogging (repeatable)")
 	flags.StringVar(&req.ShareMode, "share-mode", "7770", "octal mode of share folders the tool creates")

@@ -189,7 +189,8 @@ snapshot t before.tar
 snapshot t after.tar
 `, "TL="+f.bin, "TARGET="+f.target, "XATTRS="+f.targetXattrs, "ROOTFS="+f.rootfsGz)
 		untimed := func(name string, dir bool) bool {
-			return dir || name == "etc/Thunder/plugins/OCDM.json" || name == "etc/Thunder/plugins/Other.json" || name == "usr/share/lxc/config/common.conf"
+			return dir || name == "etc/Thunder/plugins/OCDM.json" || name == "etc/Thunder/plugins/Other.json" || name == "usr/share/lxc/config/common.conf" ||
+				name == "etc/Thunder/config.json"
 		}
 		want := sessiontest.Describe(t, filepath.Join(f.dir, "before.tar"), untimed)
 		got := sessiontest.Describe(t, filepath.Join(f.dir, "after.tar"), untimed)

@@ -19,8 +19,8 @@ var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown"
 // maxProgramsPerContainer bounds the programs one provisioning starts in a
 // session for each container, whatever the size of the rootfs: a handful
 // per step (the staging folder, the copy, each file written, the commit),
-// and a few for the run (detection, the source's owners, a share folder).
-// Each file edited takes seven: ln keeps the old file for undo, stat reads
+// and a few for the run (detection, the source's owners, a share folder,
+// Thunder's config for the messaging folder). Each file edited takes seven: ln keeps the old file for undo, stat reads
 // its owner and mode, tar and mv write the new one, cp gives it the old
 // one's xattrs, touch its time, rm drops the old one at the end.
 const maxProgramsPerContainer = 35

@@ -52,6 +52,7 @@ var keys = map[string]key{
 	"net":           {kindString, anywhere, ""},
 	"arch":          {kindString, anywhere, ""},
 	"hostname":      {kindString, anywhere, ""},
+	"console-log":   {kindString, anywhere, ""},
 	"template":      {kindPath, anywhere, ""},
 	"force":         {kindBool, anywhere, ""},
 }

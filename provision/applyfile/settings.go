@@ -42,7 +42,7 @@ func (s Settings) request(callsign string) provision.Request {
 	strs := func(k string) []string { v, _ := s[k].V.([]string); return v }
 	r.Target, r.Source, r.Layout, r.Seccomp = str("target"), str("rootfs"), str("layout"), str("seccomp")
 	r.KernelConfig, r.ShareMode, r.Net, r.Arch = str("kernel-config"), str("share-mode"), str("net"), str("arch")
-	r.Hostname, r.Template = str("hostname"), str("template")
+	r.Hostname, r.Template, r.ConsoleLog = str("hostname"), str("template"), str("console-log")
 	r.IDMapBase, r.IDMapSize = num("idmap-base"), num("idmap-size")
 	r.NoIDMap, r.Force = flag("no-idmap"), flag("force")
 	if v, set := s["shift-ids"]; set {

@@ -31,6 +31,9 @@ type ConfigData struct {
 	Environment []string
 	// Network holds the complete lxc.net.* lines.
 	Network []string
+	// ConsoleLog is the lxc.console.logfile value (a device path); empty
+	// for none.
+	ConsoleLog string
 }
 
 // UsernsConfPath is LXC's shared config for unprivileged containers.
