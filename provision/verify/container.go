@@ -13,13 +13,15 @@ import (
 // verify runs every check on one plugin's container.
 func (t *target) verify(p pluginRef) Container {
 	var fs findings
-	dir := t.checkContainer(p, &fs)
-	return Container{Callsign: p.Callsign, Dir: dir, Findings: append([]Finding{}, fs...)}
+	var inspect string
+	dir := t.checkContainer(p, &fs, &inspect)
+	return Container{Callsign: p.Callsign, Dir: dir, Findings: append([]Finding{}, fs...), Inspect: inspect}
 }
 
 // checkContainer adds the findings of one plugin's container and returns
-// the container folder Thunder would use ("" when none).
-func (t *target) checkContainer(p pluginRef, fs *findings) string {
+// the container folder Thunder would use ("" when none), and in inspect
+// how to look at it on the device once its config could be read.
+func (t *target) checkContainer(p pluginRef, fs *findings, inspect *string) string {
 	if p.Err != nil {
 		file := ""
 		if len(t.layout.PluginDirs) > 0 {
@@ -44,10 +46,12 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 		return loc
 	}
 	idmap, mapped := cfg.IDMap()
+	*inspect = t.inspectCommand(cfg, loc)
 	t.checkSeccomp(cfg, fs)
 	t.checkEnvironment(cfg, fs)
 	if mapped {
 		t.checkSubIDs(idmap, fs)
+		t.checkMessaging(idmap, fs)
 	}
 	t.checkKernel(cfg, mapped, fs)
 	rootfs, rootfsPath := t.openRootfs(cfg, fs)
@@ -56,11 +60,12 @@ func (t *target) checkContainer(p pluginRef, fs *findings) string {
 	}
 	defer rootfs.Close()
 	t.checkHostProcess(cfg, rootfs, rootfsPath, fs)
-	t.checkVolatileMount(cfg, rootfs, rootfsPath, fs)
+	t.checkSharedFolders(cfg, rootfs, rootfsPath, fs)
 	t.checkShares(cfg, idmap, loc, rootfsPath, rootfs, fs)
 	t.checkArch(cfg, rootfs, rootfsPath, fs)
 	if mapped {
 		t.checkOwners(idmap, rootfs, rootfsPath, fs)
+		t.checkTraversal(cfg, idmap, rootfsPath, fs)
 	}
 	return loc
 }

@@ -11,24 +11,27 @@ const (
 
 // Check names, stable in the JSON report so scripts can branch on them.
 const (
-	CheckPlugin        = "plugin"         // the plugin's JSON config
-	CheckMode          = "mode"           // configuration.root.mode is not Container
-	CheckLocation      = "location"       // where Thunder finds the container
-	CheckSyntax        = "syntax"         // a config line LXC cannot read
-	CheckKey           = "key"            // unknown or legacy config key
-	CheckInclude       = "include"        // lxc.include of a missing file
-	CheckRootfs        = "rootfs"         // lxc.rootfs.path
-	CheckSeccomp       = "seccomp"        // lxc.seccomp.* against liblxc and kernel
-	CheckLibLXC        = "liblxc"         // the target's liblxc
-	CheckHostProcess   = "host-process"   // ThunderPlugin / WPEProcess on the container's PATH
-	CheckVolatileMount = "volatile-mount" // /tmp bind-mounted into the container
-	CheckArch          = "arch"           // lxc.arch against the rootfs's ELF class
-	CheckOwner         = "owner"          // rootfs owners against lxc.idmap
-	CheckEnvironment   = "environment"    // lxc.environment entries
-	CheckSubID         = "subid"          // /etc/subuid and /etc/subgid grants
-	CheckKernel        = "kernel"         // kernel options the config needs
-	CheckShare         = "share"          // a bind mount (shared folder) other than the volatile path's
-	CheckMount         = "mount"          // a mount entry's mount point in the rootfs
+	CheckPlugin            = "plugin"             // the plugin's JSON config
+	CheckMode              = "mode"               // configuration.root.mode is not Container
+	CheckLocation          = "location"           // where Thunder finds the container
+	CheckSyntax            = "syntax"             // a config line LXC cannot read
+	CheckKey               = "key"                // unknown or legacy config key
+	CheckInclude           = "include"            // lxc.include of a missing file
+	CheckRootfs            = "rootfs"             // lxc.rootfs.path
+	CheckSeccomp           = "seccomp"            // lxc.seccomp.* against liblxc and kernel
+	CheckLibLXC            = "liblxc"             // the target's liblxc
+	CheckHostProcess       = "host-process"       // ThunderPlugin / WPEProcess on the container's PATH
+	CheckVolatileMount     = "volatile-mount"     // Thunder's volatile path (/tmp) bind-mounted at its own path
+	CheckCommunicatorMount = "communicator-mount" // the communicator socket's folder, when elsewhere, too
+	CheckArch              = "arch"               // lxc.arch against the rootfs's ELF class
+	CheckOwner             = "owner"              // rootfs owners against lxc.idmap
+	CheckEnvironment       = "environment"        // lxc.environment entries
+	CheckSubID             = "subid"              // /etc/subuid and /etc/subgid grants
+	CheckKernel            = "kernel"             // kernel options the config needs
+	CheckShare             = "share"              // a bind mount (shared folder) other than the volatile path's
+	CheckMount             = "mount"              // a mount entry's mount point in the rootfs
+	CheckTraversal         = "traversal"          // a folder on the way to the rootfs or a bind source that container root cannot enter
+	CheckMessaging         = "messaging"          // the hosting process cannot leave its messages in Thunder's messaging folder
 )
 
 // Finding is one reason, on one line, naming the file and the fix.

@@ -22,8 +22,8 @@ var kernelFS = []string{"/proc", "/sys", "/dev"}
 // starts: missing in the image is worth a note, not an error.
 var runtimeFS = []string{"/run", "/tmp"}
 
-// checkShares checks every mount entry except the volatile path's (that is
-// checkVolatileMount's): a bind source must exist on the device, a mount
+// checkShares checks every mount entry except those of the folders Thunder
+// shares with the hosting process (checkSharedFolders'): a bind source must exist on the device, a mount
 // point must exist in the rootfs or be created by LXC, and who in the
 // container may use a shared folder is explained. Measured with liblxc
 // 5.0.2 (lxc-execute): a missing bind source, and a missing mount point
@@ -31,11 +31,10 @@ var runtimeFS = []string{"/run", "/tmp"}
 // mount ... No such file or directory"); an "optional" entry that fails is
 // skipped, so such entries are not checked.
 func (t *target) checkShares(cfg *lxc.Config, m lxc.IDMap, containerDir, rootfsPath string, rootfs *os.Root, found *findings) {
-	vol := path.Clean(t.layout.VolatilePath)
 	entries := t.mountEntries(cfg)
 	var mounted []string // mount points of the entries before, in the rootfs
 	for _, e := range entries {
-		if isBind(e) && path.Clean(e.source) == vol {
+		if isBind(e) && slices.Contains(t.processes.SharedFolders(), path.Clean(e.source)) {
 			if p, ok := mountPoint(e.target, rootfsPath); ok {
 				mounted = append(mounted, p)
 			}

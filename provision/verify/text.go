@@ -27,6 +27,9 @@ func (r *Report) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%s: %s (%s)\n", c.Callsign, dir, state)
 		writeFindings(w, c.Findings)
+		if c.Inspect != "" {
+			fmt.Fprintf(w, "  inspect it on the device: %s\n", c.Inspect)
+		}
 	}
 }
 

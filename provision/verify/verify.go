@@ -48,6 +48,10 @@ type Container struct {
 	// empty when it would find none.
 	Dir      string    `json:"dir"`
 	Findings []Finding `json:"findings"`
+	// Inspect is the command that shows the running container on the
+	// device (lxc-info with the variables LXC needs to read its config);
+	// empty when there is no config to read.
+	Inspect string `json:"inspect,omitempty"`
 }
 
 // OK tells whether the container has no error finding.
@@ -87,7 +91,11 @@ func Run(opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{root: root, layout: layout, kernel: kernel, session: session}
+	processes, err := thunder.ReadProcesses(root, layout)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{root: root, layout: layout, processes: processes, kernel: kernel, session: session}
 	plugins, err := t.selectPlugins(opts.Callsigns)
 	if err != nil {
 		return nil, err
@@ -115,7 +123,10 @@ func Run(opts Options) (*Report, error) {
 type target struct {
 	root   *os.Root
 	layout thunder.Layout
-	kernel *lxc.KernelConfig
+	// processes is what Thunder's main config tells the processes it
+	// starts (the folders they share with it, the messaging folder).
+	processes thunder.Processes
+	kernel    *lxc.KernelConfig
 	// session is the fakeroot or pseudo session this process runs in, or
 	// nil.
 	session *fakeroot.Session
