@@ -191,6 +191,7 @@ func (p *Plan) build(ctx context.Context) error {
 	if err := p.warnTraversal(); err != nil {
 		return err
 	}
+	p.warnConsoleLog()
 	earlier := p.madeEarlier()
 	unstable := maps.Clone(earlier)
 	for _, e := range p.Edits {

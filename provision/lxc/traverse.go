@@ -114,3 +114,29 @@ func MountedAtRunTime(devicePath string, more ...string) bool {
 	}
 	return false
 }
+
+// FolderState says whether a folder LXC needs when it starts the container
+// (that of lxc.console.logfile, which it opens then) will be there.
+type FolderState int
+
+const (
+	FolderThere     FolderState = iota // in the image, or a folder mounted at run time itself
+	FolderAtRunTime                    // below a folder mounted at run time: only a service can make it
+	FolderMissing                      // not in the image (or not a folder)
+)
+
+// StartFolderState is the state of the device folder dir in root; more are
+// folders mounted at run time besides the usual ones (MountedAtRunTime).
+func StartFolderState(root inroot.FS, dir string, more ...string) FolderState {
+	dir = path.Clean(dir)
+	switch {
+	case MountedAtRunTime(dir, more...) && !MountedAtRunTime(path.Dir(dir), more...):
+		return FolderThere
+	case MountedAtRunTime(dir, more...):
+		return FolderAtRunTime
+	}
+	if info, err := inroot.Stat(root, dir); err == nil && info.IsDir() {
+		return FolderThere
+	}
+	return FolderMissing
+}

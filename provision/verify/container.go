@@ -49,6 +49,7 @@ func (t *target) checkContainer(p pluginRef, fs *findings, inspect *string) stri
 	*inspect = t.inspectCommand(cfg, loc)
 	t.checkSeccomp(cfg, fs)
 	t.checkEnvironment(cfg, fs)
+	t.checkConsoleLog(cfg, fs)
 	if mapped {
 		t.checkSubIDs(idmap, fs)
 		t.checkMessaging(idmap, fs)

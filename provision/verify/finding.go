@@ -32,6 +32,7 @@ const (
 	CheckMount             = "mount"              // a mount entry's mount point in the rootfs
 	CheckTraversal         = "traversal"          // a folder on the way to the rootfs or a bind source that container root cannot enter
 	CheckMessaging         = "messaging"          // the hosting process cannot leave its messages in Thunder's messaging folder
+	CheckConsoleLog        = "console-log"        // the folder of lxc.console.logfile
 )
 
 // Finding is one reason, on one line, naming the file and the fix.
