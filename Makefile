@@ -19,7 +19,7 @@ ZSHCOMPDIR := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 MANOUT := bin/man
 
-.PHONY: build test test-deps demo lint bench fuzz clean man install
+.PHONY: build test test-deps e2e-thunder demo lint bench fuzz clean man install
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thunder-lxc
@@ -62,6 +62,15 @@ fuzz:
 	  echo "== $${t#*:} for $(FUZZTIME)"; \
 	  $(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# Real Thunder runs the test plugin in a container the tool made
+# (docs/thunder-e2e.md): Thunder, ThunderTools and the plugin built from
+# $$THUNDER_LXC_THIRD_PARTY and a Debian device base, all cached in
+# ~/.cache/thunder-lxc-e2e (a first build takes minutes, a rerun about
+# one); then internal/thundere2e. Without the sources it says so and
+# passes.
+e2e-thunder: test-deps
+	./scripts/e2e-thunder.sh
 
 # What the tests need, listed in scripts/test-packages: installed when run as
 # root, named otherwise; quick when all of it is here.
