@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 )
@@ -49,6 +50,9 @@ func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat Stat
 	for i := 0; i <= len(parts); i++ {
 		written := "/" + path.Join(parts[:i]...)
 		resolved, err := inroot.Resolve(root, written, true)
+		if notThere(err) {
+			return nil, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +72,7 @@ func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat Stat
 				continue
 			}
 			info, err := inroot.Stat(root, dir)
-			if errors.Is(err, fs.ErrNotExist) {
+			if notThere(err) {
 				return nil, nil
 			}
 			if err != nil {
@@ -87,6 +91,12 @@ func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat Stat
 		}
 	}
 	return nil, nil
+}
+
+// notThere tells a path that is missing, or has a file on the way, which
+// ends a walk: other checks say what is wrong with it.
+func notThere(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // Describe says what stops whom: "/ (host owner 0:0, mode 0770) does not

@@ -9,8 +9,8 @@ import (
 // thunder-lxc run that did not end left in it, or a run at work.
 const CheckLeftover = "leftover"
 
-// leftoverFiles are files a run edits besides the plugin configs and the
-// LXC config files.
+// leftoverFiles are files a run edits besides the plugin configs, the
+// LXC config files and Thunder's main config (the messaging folder).
 var leftoverFiles = []string{"/etc/subuid", "/etc/subgid"}
 
 // checkLeftovers reports what runs that did not end left in the target
@@ -31,7 +31,7 @@ func (t *target) checkLeftovers(fs *findings) {
 		return
 	}
 	defer lock.Close()
-	files := append(lxc.ConfigFiles(t.root, lxc.Includes(true)), leftoverFiles...)
+	files := append(append(lxc.ConfigFiles(t.root, lxc.Includes(true)), leftoverFiles...), t.layout.Config)
 	for _, l := range inroot.Leftovers(t.root, inroot.LeftoverPlaces(t.root, t.layout.DataPath, t.layout.PluginDirs, files)) {
 		fs.errorf(CheckLeftover, "/"+l,
 			"run thunder-lxc provision again (it removes what runs that did not end left), or remove it by hand",
