@@ -20,10 +20,12 @@ var sessionPrograms = []string{"id", "tar", "stat", "mkdir", "mv", "rm", "chown"
 // session for each container, whatever the size of the rootfs: a handful
 // per step (the staging folder, the copy, each file written, the commit),
 // and a few for the run (detection, the source's owners, a share folder,
-// Thunder's config for the messaging folder). Each file edited takes seven: ln keeps the old file for undo, stat reads
-// its owner and mode, tar and mv write the new one, cp gives it the old
-// one's xattrs, touch its time, rm drops the old one at the end.
-const maxProgramsPerContainer = 35
+// the folders on the way to the containers). Each file edited takes
+// seven: ln keeps the old file for undo, stat reads its owner and mode,
+// tar and mv write the new one, cp gives it the old one's xattrs, touch
+// its time, rm drops the old one at the end; with an ID map Thunder's
+// config.json is one of them (the messaging folder).
+const maxProgramsPerContainer = 36
 
 // In a session the tool works through programs, and how many it starts
 // does not grow with the rootfs: the same for 250 files as for 2,500 (or

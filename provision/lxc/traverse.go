@@ -42,7 +42,32 @@ type StatFunc func(devicePath string, info fs.FileInfo) (Owner, fs.FileMode, err
 // bits unless the folder's owner and group are both mapped (ExplainAccess);
 // POSIX ACLs are not read.
 func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat StatFunc, skip func(devicePath string) bool) (*Blocked, error) {
+	folders, err := FoldersOnTheWay(root, name, self, skip)
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range folders {
+		info, err := inroot.Stat(root, dir)
+		if err != nil {
+			return nil, fmt.Errorf("look at %s: %w", inroot.Describe(root, dir), err)
+		}
+		owner, mode, err := stat(dir, info)
+		if err != nil {
+			return nil, fmt.Errorf("look at %s: %w", inroot.Describe(root, dir), err)
+		}
+		if !ExplainAccess(m, owner, mode|fs.ModeDir, false).Root.Execute {
+			return &Blocked{Folder: dir, Owner: owner, Mode: mode}, nil
+		}
+	}
+	return nil, nil
+}
+
+// FoldersOnTheWay lists, in order and once each, the folders of root that
+// are searched on the way to name (RootCannotSearch's walk), without the
+// skipped ones, up to the first part that is missing.
+func FoldersOnTheWay(root inroot.FS, name string, self bool, skip func(devicePath string) bool) ([]string, error) {
 	seen := map[string]bool{}
+	var folders []string
 	parts := strings.Split(strings.Trim(path.Clean("/"+name), "/"), "/")
 	if !self {
 		parts = parts[:len(parts)-1]
@@ -51,7 +76,7 @@ func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat Stat
 		written := "/" + path.Join(parts[:i]...)
 		resolved, err := inroot.Resolve(root, written, true)
 		if notThere(err) {
-			return nil, nil
+			return folders, nil
 		}
 		if err != nil {
 			return nil, err
@@ -73,24 +98,17 @@ func RootCannotSearch(root inroot.FS, m IDMap, name string, self bool, stat Stat
 			}
 			info, err := inroot.Stat(root, dir)
 			if notThere(err) {
-				return nil, nil
+				return folders, nil
 			}
 			if err != nil {
 				return nil, fmt.Errorf("look at %s: %w", inroot.Describe(root, dir), err)
 			}
-			if !info.IsDir() {
-				continue
-			}
-			owner, mode, err := stat(dir, info)
-			if err != nil {
-				return nil, fmt.Errorf("look at %s: %w", inroot.Describe(root, dir), err)
-			}
-			if !ExplainAccess(m, owner, mode|fs.ModeDir, false).Root.Execute {
-				return &Blocked{Folder: dir, Owner: owner, Mode: mode}, nil
+			if info.IsDir() {
+				folders = append(folders, dir)
 			}
 		}
 	}
-	return nil, nil
+	return folders, nil
 }
 
 // notThere tells a path that is missing, or has a file on the way, which
