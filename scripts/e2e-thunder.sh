@@ -50,18 +50,19 @@ cache=${THUNDER_LXC_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/thunder-lxc-e2e}
 mkdir -p "$cache"
 jobs=$(nproc)
 
-# key NAME FILE... prints NAME-<hash>: the hash of the files' contents and of
-# this script's recipe for NAME (the function that builds it), so a changed
-# source or recipe builds anew beside the old one.
+# key NAME RECIPE FILE... prints NAME-<hash>: the hash of the files'
+# contents and of RECIPE, the function of this script that builds it, so a
+# changed source or recipe builds anew beside the old one.
 key() {
-  local name=$1
-  shift
-  { sha256sum "$@" | awk '{print $1}'; declare -f "build_$name"; } | sha256sum | cut -c1-16 | sed "s/^/$name-/"
+  local name=$1 recipe=$2
+  shift 2
+  { sha256sum "$@" | awk '{print $1}'; declare -f "$recipe"; } | sha256sum | cut -c1-16 | sed "s/^/$name-/"
 }
 
-# made NAME FUNCTION ARGS...: FUNCTION WORK ARGS... builds into a fresh folder beside the
-# cache entry, which is renamed into place only when it succeeded: a cache
-# folder is always whole, and an interrupted build starts over.
+# made NAME FUNCTION ARGS...: FUNCTION WORK ARGS... builds into a fresh
+# folder beside the cache entry, which is renamed into place only when it
+# succeeded: a cache folder is always whole, and an interrupted build
+# starts over.
 made() {
   local dest=$cache/$1
   shift
@@ -90,9 +91,12 @@ made() {
 }
 
 # build_thunder WORK THUNDER_TGZ TOOLS_TGZ: ThunderTools, then Thunder with
-# ProcessContainers (LXC backend), installed into WORK/tools and WORK/stage.
-# Debug: Thunder's assertions are on, and -O0 builds fastest. JSON-RPC on
-# 127.0.0.1 (the test sets the port in the device's config.json).
+# ProcessContainers (LXC backend), Thunder staged in WORK/stage. Thunder R5
+# and WPEFramework R4 alike. ThunderTools (R4.4.6 at least) write the
+# generators' paths into the Find*.cmake files they install, so they are
+# installed where they stay (a prefix in WORK, not a DESTDIR), which
+# TOOLS_SYSROOT names. Debug: Thunder's assertions are on, and -O0 builds
+# fastest. JSON-RPC on 127.0.0.1:55555.
 build_thunder() {
   local work=$1 thunder=$2 tools=$3
   mkdir -p "$work/src" "$work/build"
@@ -100,26 +104,6 @@ build_thunder() {
   tar -xzf "$tools" -C "$work/src"
   # ThunderTools' code generators import jsonref (jsonref.py and
   # proxytypes.py), which bookworm lacks.
-  tar -xzf "$tp/$jsonref" -C "$work/src"
-  export PYTHONPATH=$work/src/jsonref
-  cmake -G Ninja -S "$work/src/ThunderTools" -B "$work/build/tools" -DCMAKE_INSTALL_PREFIX=/usr
-  DESTDIR=$work/tools cmake --build "$work/build/tools" --target install
-  cmake -G Ninja -S "$work/src/Thunder" -B "$work/build/thunder" -DCMAKE_INSTALL_PREFIX=/usr \
-    -DTOOLS_SYSROOT="$work/tools" -DCMAKE_BUILD_TYPE=Debug -DBINDING=127.0.0.1 -DPORT=55555 \
-    -DPROCESSCONTAINERS=ON -DPROCESSCONTAINERS_LXC=ON
-  cmake --build "$work/build/thunder" -j "$jobs"
-  DESTDIR=$work/stage cmake --install "$work/build/thunder"
-}
-
-# build_wpeframework WORK THUNDER_TGZ TOOLS_TGZ: the same for WPEFramework
-# R4.4. Its ThunderTools (R4.4.6) write the generators' paths into the
-# Find*.cmake files they install, so they are installed where they stay
-# (a prefix in WORK, not a DESTDIR), which TOOLS_SYSROOT then names.
-build_wpeframework() {
-  local work=$1 thunder=$2 tools=$3
-  mkdir -p "$work/src" "$work/build"
-  tar -xzf "$thunder" -C "$work/src"
-  tar -xzf "$tools" -C "$work/src"
   tar -xzf "$tp/$jsonref" -C "$work/src"
   export PYTHONPATH=$work/src/jsonref
   cmake -G Ninja -S "$work/src/ThunderTools" -B "$work/build/tools" -DCMAKE_INSTALL_PREFIX="$work/tools/usr"
@@ -158,23 +142,23 @@ build_device() {
 }
 
 
-thunder5=$(key thunder "${r5[@]/#/$tp/}" "$tp/$jsonref")
+thunder5=$(key thunder build_thunder "${r5[@]/#/$tp/}" "$tp/$jsonref")
 made "$thunder5" build_thunder "$tp/${r5[0]}" "$tp/${r5[1]}"
 probe_files=$(find testdata/thunder-probe -type f | sort)
 # shellcheck disable=SC2086 # the file names have no spaces
-probe5=$(key probe "$cache/$thunder5/stage/usr/bin/Thunder" $probe_files)
+probe5=$(key probe build_probe "$cache/$thunder5/stage/usr/bin/Thunder" $probe_files)
 made "$probe5" build_probe "$cache/$thunder5"
-device=$(key device /etc/os-release)
+device=$(key device build_device /etc/os-release)
 made "$device" build_device
 env=(THUNDER_LXC_E2E_THUNDER="$cache/$thunder5/stage" THUNDER_LXC_E2E_PROBE="$cache/$probe5/stage"
   THUNDER_LXC_E2E_DEVICE="$cache/$device/rootfs")
 
 # WPEFramework R4.4 too, when its sources are there.
 if [ -f "$tp/${r4[0]}" ] && [ -f "$tp/${r4[1]}" ]; then
-  thunder4=$(key wpeframework "${r4[@]/#/$tp/}" "$tp/$jsonref")
-  made "$thunder4" build_wpeframework "$tp/${r4[0]}" "$tp/${r4[1]}"
+  thunder4=$(key wpeframework build_thunder "${r4[@]/#/$tp/}" "$tp/$jsonref")
+  made "$thunder4" build_thunder "$tp/${r4[0]}" "$tp/${r4[1]}"
   # shellcheck disable=SC2086 # the file names have no spaces
-  probe4=$(key probe "$cache/$thunder4/stage/usr/bin/WPEFramework" $probe_files)
+  probe4=$(key probe build_probe "$cache/$thunder4/stage/usr/bin/WPEFramework" $probe_files)
   made "$probe4" build_probe "$cache/$thunder4"
   env+=(THUNDER_LXC_E2E_WPEFRAMEWORK="$cache/$thunder4/stage" THUNDER_LXC_E2E_PROBE_R4="$cache/$probe4/stage")
 else
