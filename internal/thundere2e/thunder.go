@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
 )
 
 // Thunder is a running Thunder.
@@ -60,7 +62,7 @@ func Start(t testing.TB, d *Device, opts StartOptions) *Thunder {
 	spec := bootSpec{
 		Device: d.Dir,
 		Argv:   append([]string{d.Release.Program, "-c", d.Release.Config}, args...),
-		Env:    []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"},
+		Env:    []string{"PATH=" + thunder.DevicePATH, "HOME=/root"},
 	}
 	th := &Thunder{Device: d, Log: filepath.Join(t.TempDir(), "thunder.log"), exited: make(chan error, 1), cgroups: lxcCgroups()}
 	th.Tmp = runTimeFolder(t)
@@ -176,7 +178,8 @@ func (th *Thunder) Call(method string, params any) (json.RawMessage, error) {
 // shutdown that deactivates the plugins and so stops their containers),
 // kills it when it has not ended within 30 s, and then kills whatever it
 // left running (an LXC monitor, a container) and removes the cgroups LXC
-// left.
+// left. Whatever: every process below the test's, so a test runs one
+// Thunder at a time (and tests of this package do not run in parallel).
 func (th *Thunder) Stop(t testing.TB) {
 	t.Helper()
 	select {
@@ -259,7 +262,7 @@ func (th *Thunder) LXCLog() string {
 // the device as root, PATH set and nothing else.
 func (th *Thunder) OnDevice(command string) (string, error) {
 	cmd := exec.Command("nsenter", "-t", fmt.Sprint(th.Pid), "-m", "-n", "-r", "-w", "--",
-		"/usr/bin/env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "/bin/sh", "-c", command)
+		"/usr/bin/env", "-i", "PATH="+thunder.DevicePATH, "/bin/sh", "-c", command)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
