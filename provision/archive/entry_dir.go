@@ -79,7 +79,10 @@ func (x *extractor) finishDirs() error {
 	for _, rec := range list {
 		x.dirs.sweep()
 		parent, base := splitName(rec.resolved)
-		d, err := x.dirs.get(parent)
+		d, err := x.dirs.find(parent)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+			continue // replaced, and gone with what replaced it
+		}
 		if err != nil {
 			return &EntryError{Name: rec.hdr.Name, Err: fmt.Errorf("reopen parent folder: %w", err)}
 		}

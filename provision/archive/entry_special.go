@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,12 +38,10 @@ func (x *extractor) hardlink(t target, hdr *tar.Header) error {
 	if name == "." {
 		return fmt.Errorf("%w: hardlink to the destination folder", ErrHardlinkTarget)
 	}
-	resolved, err := inroot.Resolve(x.dirs.root, name, false)
-	if err != nil {
-		return fmt.Errorf("hardlink target %q: %w", hdr.Linkname, err)
-	}
-	parent, base := splitName(resolved)
-	from, err := x.dirs.get(parent)
+	// The target's folder is found (never created) like an entry's: its
+	// symlinks resolved chroot-style; the last component is not followed.
+	parent, base := splitName(name)
+	from, err := x.dirs.find(parent)
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrHardlinkTarget, hdr.Linkname, err)
 	}

@@ -74,7 +74,10 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 		return Stats{}, fmt.Errorf("open extraction folder: %w", err)
 	}
 	defer root.Close()
-	x := newExtractor(root, opts)
+	x, err := newExtractor(root, opts)
+	if err != nil {
+		return Stats{}, err
+	}
 	defer x.dirs.close()
 
 	// Buffered: tar reads a 512-byte header and then the body, two reads

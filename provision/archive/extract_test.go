@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -181,5 +182,37 @@ func TestExtractProgressAndCancel(t *testing.T) {
 	cancel()
 	if _, err := Extract(ctx, bytesReader(data), t.TempDir(), ExtractOptions{}); !errors.Is(err, errCanceled) {
 		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+// TestExtractRevisitsEvictedFolders writes members into more folders than
+// the folder cache keeps open, then into the first folders again, and
+// through a symlink to one of them: each lands where it belongs.
+func TestExtractRevisitsEvictedFolders(t *testing.T) {
+	needRoot(t)
+	b := newTar(t)
+	n := 2*maxOpenDirs + 10
+	for i := range n {
+		b.file(fmt.Sprintf("a/d%03d/x/first", i), "1")
+	}
+	b.symlink("link", "/a/d000/x")
+	for i := range n {
+		b.file(fmt.Sprintf("a/d%03d/x/second", i), "2")
+	}
+	b.file("link/third", "3")
+	dest := t.TempDir()
+	if _, err := extractBytes(t, b.bytes(), dest, ExtractOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		for name, want := range map[string]string{"first": "1", "second": "2"} {
+			p := filepath.Join(dest, fmt.Sprintf("a/d%03d/x", i), name)
+			if got, err := os.ReadFile(p); err != nil || string(got) != want {
+				t.Fatalf("%s: %q, %v", p, got, err)
+			}
+		}
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, "a/d000/x/third")); err != nil || string(got) != "3" {
+		t.Errorf("a/d000/x/third through the symlink: %q, %v", got, err)
 	}
 }

@@ -30,14 +30,18 @@ type extractor struct {
 	stats   Stats
 }
 
-func newExtractor(root *os.Root, opts ExtractOptions) *extractor {
+func newExtractor(root *os.Root, opts ExtractOptions) (*extractor, error) {
+	dirs, err := newDirCache(root)
+	if err != nil {
+		return nil, fmt.Errorf("open extraction folder: %w", err)
+	}
 	return &extractor{
 		root:    root,
 		opts:    opts,
-		dirs:    newDirCache(root),
+		dirs:    dirs,
 		pending: newPendingDirs(),
 		buf:     make([]byte, copyBufferSize),
-	}
+	}, nil
 }
 
 // target is where one entry goes: a single name component inside a parent
@@ -137,7 +141,7 @@ func (x *extractor) removeExisting(t target) error {
 	}
 	if kind == unix.S_IFDIR || kind == unix.S_IFLNK {
 		// Cached parent folders may have been reached through this name.
-		x.dirs.invalidate()
+		x.dirs.drop(t.resolved, kind == unix.S_IFLNK)
 	}
 	err := unix.Unlinkat(t.dirfd, t.base, flags)
 	if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
