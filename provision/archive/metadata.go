@@ -41,7 +41,7 @@ func (x *extractor) applyMeta(t target, fd int, hdr *tar.Header, symlink bool) e
 			return fmt.Errorf("set mode %#o: %w", mode, err)
 		}
 	}
-	return setTimes(t, hdr, x.opts.Clamp)
+	return setTimes(t, fd, hdr, x.opts.Clamp)
 }
 
 // ids gives the numeric owner to store (never names: the build host's
