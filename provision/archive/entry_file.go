@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -77,6 +78,7 @@ func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader, hole
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		runtime.Gosched() // a big file too: see Extract
 	}
 }
 
