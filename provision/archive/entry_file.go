@@ -11,10 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// file creates a regular file and streams its content through the one
-// reused buffer. O_EXCL|O_NOFOLLOW: an existing name is removed first, a
-// symlink there is never written through.
-func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tarReader) error {
+// content is where a regular file's content comes from: the tar stream,
+// or a file of a folder source.
+type content interface {
+	// writeTo writes the content into the new file fd, with holes for its
+	// zero blocks when holes is set.
+	writeTo(ctx context.Context, x *extractor, fd int, holes bool) error
+}
+
+// file creates a regular file and writes its content. O_EXCL|O_NOFOLLOW:
+// an existing name is removed first, a symlink there is never written
+// through.
+func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, body content) error {
 	var fd int
 	err := x.create(t, func() (err error) {
 		fd, err = unix.Openat(t.dirfd, t.base,
@@ -32,7 +40,7 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tar
 			unix.Close(fd)
 		}
 	}()
-	if err := x.copyContent(ctx, fd, tr, keepsHoles(hdr)); err != nil {
+	if err := body.writeTo(ctx, x, fd, keepsHoles(hdr)); err != nil {
 		return err
 	}
 	if err := x.applyMeta(t, fd, hdr, false); err != nil {
@@ -46,25 +54,29 @@ func (x *extractor) file(ctx context.Context, t target, hdr *tar.Header, tr *tar
 	return nil
 }
 
-// copyContent writes the entry's body to fd through the one reused
-// buffer, with holes for its zero blocks when holes is set; the loop is
-// where cancellation and progress are checked.
-func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader, holes bool) error {
+// writeTo streams the entry's content from the archive.
+func (tr *tarReader) writeTo(ctx context.Context, x *extractor, fd int, holes bool) error {
+	return x.copyContent(ctx, fd, tr, holes, func(err error) error {
+		return fmt.Errorf("read content (archive byte offset %d): %w", tr.offset(), err)
+	})
+}
+
+// copyContent writes what r holds to fd through the one reused buffer,
+// with holes for its zero blocks when holes is set; the loop is where
+// cancellation and progress are checked. readErr words a read error.
+func (x *extractor) copyContent(ctx context.Context, fd int, r io.Reader, holes bool, readErr func(error) error) error {
 	sparse := &sparseWriter{fd: fd}
 	write := func(b []byte) error { return writeAll(fd, b) }
 	if holes {
 		write = sparse.write
 	}
 	for {
-		n, rerr := tr.Read(x.buf)
+		n, rerr := r.Read(x.buf)
 		if n > 0 {
 			if err := write(x.buf[:n]); err != nil {
 				return fmt.Errorf("write content: %w", err)
 			}
-			x.stats.Bytes += int64(n)
-			if x.opts.Progress != nil {
-				x.opts.Progress(x.stats.Bytes)
-			}
+			x.wrote(int64(n))
 		}
 		if rerr == io.EOF && holes {
 			return sparse.finish()
@@ -73,12 +85,20 @@ func (x *extractor) copyContent(ctx context.Context, fd int, tr *tarReader, hole
 			return nil
 		}
 		if rerr != nil {
-			return fmt.Errorf("read content (archive byte offset %d): %w", tr.offset(), rerr)
+			return readErr(rerr)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		runtime.Gosched() // a big file too: see Extract
+	}
+}
+
+// wrote counts n bytes of content written and tells Progress.
+func (x *extractor) wrote(n int64) {
+	x.stats.Bytes += n
+	if x.opts.Progress != nil {
+		x.opts.Progress(x.stats.Bytes)
 	}
 }
 

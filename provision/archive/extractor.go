@@ -55,7 +55,7 @@ type target struct {
 }
 
 // entry creates one archive member.
-func (x *extractor) entry(ctx context.Context, hdr *tar.Header, tr *tarReader) error {
+func (x *extractor) entry(ctx context.Context, hdr *tar.Header, body content) error {
 	x.dirs.sweep()
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader, typeGNUVolHeader:
@@ -82,7 +82,7 @@ func (x *extractor) entry(ctx context.Context, hdr *tar.Header, tr *tarReader) e
 	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
-		return x.file(ctx, t, hdr, tr)
+		return x.file(ctx, t, hdr, body)
 	case tar.TypeSymlink:
 		return x.symlink(t, hdr)
 	case tar.TypeLink:

@@ -39,13 +39,22 @@ const (
 // relative name and lstat info. Unix sockets are left out: tar cannot hold
 // them. Symlinks are never followed; src itself may be one.
 func WriteTar(ctx context.Context, w io.Writer, src string, skip func(rel string, info fs.FileInfo) SkipAction) error {
-	return writeTar(ctx, w, src, skip, nil, false)
+	t := newTarWalker(false)
+	t.tw = tar.NewWriter(w)
+	if err := walkTree(ctx, src, skip, nil, t.write); err != nil {
+		return err
+	}
+	if err := t.tw.Close(); err != nil {
+		return fmt.Errorf("finish tar stream: %w", err)
+	}
+	return nil
 }
 
 // fileID identifies an inode across the walk.
 type fileID struct{ dev, ino uint64 }
 
-// tarWalker holds the state of one WriteTar.
+// tarWalker holds the state of one WriteTar, or of the walk of one
+// CopyDir (which has no tar writer).
 type tarWalker struct {
 	tw    *tar.Writer
 	links map[fileID]string
@@ -55,18 +64,8 @@ type tarWalker struct {
 	xbuf      []byte
 }
 
-func writeTar(ctx context.Context, w io.Writer, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool, markHoles bool) error {
-	t := &tarWalker{
-		tw: tar.NewWriter(w), links: make(map[fileID]string), buf: make([]byte, copyBufferSize), xbuf: make([]byte, 4096),
-		markHoles: markHoles,
-	}
-	if err := walkTree(ctx, src, skip, exclude, t.write); err != nil {
-		return err
-	}
-	if err := t.tw.Close(); err != nil {
-		return fmt.Errorf("finish tar stream: %w", err)
-	}
-	return nil
+func newTarWalker(markHoles bool) *tarWalker {
+	return &tarWalker{links: make(map[fileID]string), xbuf: make([]byte, 4096), markHoles: markHoles}
 }
 
 // WalkTree calls fn for every path of the folder src that WriteTar would
@@ -143,13 +142,23 @@ func walkTree(ctx context.Context, src string, skip func(string, fs.FileInfo) Sk
 
 // write emits one header, and the content of a regular file.
 func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
-	if err := t.writeEntry(p, rel, info, st); err != nil {
+	hdr, err := t.header(p, rel, info, st)
+	if err == nil {
+		err = t.tw.WriteHeader(hdr)
+	}
+	if err == nil && hdr.Typeflag == tar.TypeReg {
+		err = t.copyFile(p, hdr.Size)
+	}
+	if err != nil {
 		return fmt.Errorf("archive %q: %w", p, err)
 	}
 	return nil
 }
 
-func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
+// header describes one path of the source as a tar header: a hardlink to
+// its first name when its inode was met before, its xattrs, and (when
+// markHoles) whether it has holes.
+func (t *tarWalker) header(p, rel string, info fs.FileInfo, st *unix.Stat_t) (*tar.Header, error) {
 	hdr := &tar.Header{
 		Name:    rel,
 		Mode:    int64(st.Mode & 0o7777),
@@ -171,7 +180,7 @@ func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t)
 	case unix.S_IFLNK:
 		target, err := os.Readlink(p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
 	case unix.S_IFCHR, unix.S_IFBLK:
@@ -183,19 +192,19 @@ func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t)
 	case unix.S_IFIFO:
 		hdr.Typeflag = tar.TypeFifo
 	default:
-		return fmt.Errorf("unsupported file type %v", info.Mode().Type())
+		return nil, fmt.Errorf("unsupported file type %v", info.Mode().Type())
 	}
 	// Hardlinks are kept for every type but folders (GNU tar keeps them
 	// for regular files only; Extract handles them all).
 	if hdr.Typeflag != tar.TypeDir && st.Nlink > 1 {
 		if first, ok := t.links[id]; ok {
 			hdr.Typeflag, hdr.Linkname, hdr.Size, hdr.Devmajor, hdr.Devminor = tar.TypeLink, first, 0, 0, 0
-			return t.tw.WriteHeader(hdr)
+			return hdr, nil
 		}
 		t.links[id] = rel
 	}
 	if err := t.readXattrs(p, hdr); err != nil {
-		return err
+		return nil, err
 	}
 	// Fewer blocks than the size needs: the file has holes.
 	if t.markHoles && hdr.Typeflag == tar.TypeReg && st.Blocks*512 < st.Size {
@@ -204,13 +213,7 @@ func (t *tarWalker) writeEntry(p, rel string, info fs.FileInfo, st *unix.Stat_t)
 		}
 		hdr.PAXRecords[holesRecord] = "1"
 	}
-	if err := t.tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if hdr.Typeflag == tar.TypeReg {
-		return t.copyFile(p, hdr.Size)
-	}
-	return nil
+	return hdr, nil
 }
 
 // copyFile streams exactly size bytes; a file that changed size while being
@@ -221,6 +224,9 @@ func (t *tarWalker) copyFile(p string, size int64) error {
 		return err
 	}
 	defer f.Close()
+	if t.buf == nil {
+		t.buf = make([]byte, copyBufferSize)
+	}
 	n, err := io.CopyBuffer(t.tw, io.LimitReader(f, size), t.buf)
 	if err != nil {
 		return err
