@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 )
@@ -44,10 +44,12 @@ const formatHint = "give a tar, tar.gz, tar.xz, tar.zst, tar.bz2 or tar.lz4"
 const tarBlockSize = 512
 
 // Decoded data travels from the decoder goroutine to the reader in chunks.
-// chunkCount × chunkSize bounds the memory held ahead of the consumer (2 MiB),
-// enough for the decoder to keep working while the consumer writes a file.
+// chunkCount × chunkSize bounds the memory held ahead of the consumer (8 MiB),
+// enough for the decoder to keep working while the consumer writes a file
+// or waits for the disk; a chunk of 1 MiB makes a handoff between the two
+// goroutines (a thread wake-up when one waits) rare: some 300 for a rootfs.
 const (
-	chunkSize  = 256 << 10
+	chunkSize  = 1 << 20
 	chunkCount = 8
 )
 
@@ -153,6 +155,14 @@ func OpenTarballContext(ctx context.Context, path string) (io.ReadCloser, Format
 	}
 	if format == FormatTar {
 		return f, FormatTar, nil
+	}
+	if xz := systemXZ(); format == FormatXz && xz != "" {
+		rc, err := openXZFile(xz, f, path)
+		if err != nil {
+			f.Close()
+			return nil, "", err
+		}
+		return rc, format, nil
 	}
 	rc, err := decode(bufio.NewReaderSize(f, 256<<10), format, path)
 	if err != nil {
@@ -302,8 +312,12 @@ func isTar(block []byte) bool {
 func decoderFor(src io.Reader, format Format) (io.Reader, func(), error) {
 	switch format {
 	case FormatGzip:
-		// pgzip reads ahead and checks the CRC in goroutines of its own.
-		zr, err := pgzip.NewReader(src)
+		// klauspost/compress inflates with the least CPU of the Go
+		// decoders (BenchmarkGzipDecoders: 15% less than pgzip, 25% less
+		// than the standard library's); it runs in the decoder goroutine,
+		// ahead of the writer, so pgzip's own read-ahead goroutines would
+		// only add handoffs.
+		zr, err := gzip.NewReader(src)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -435,12 +449,16 @@ func fill(r io.Reader, buf []byte) (int, error) {
 }
 
 // wrap turns a decoder error into one that says what went wrong and what to do.
-func (a *asyncReader) wrap(err error) error {
+func (a *asyncReader) wrap(err error) error { return decodeError(a.format, a.name, err) }
+
+// decodeError says that the compressed data of the file name ("" for a
+// plain stream) could not be decoded, and what to do.
+func decodeError(format Format, name string, err error) error {
 	where := ""
-	if a.name != "" {
-		where = fmt.Sprintf("read rootfs %q: ", a.name)
+	if name != "" {
+		where = fmt.Sprintf("read rootfs %q: ", name)
 	}
-	return fmt.Errorf("%s%s data is truncated or corrupt: %w: produce the archive again", where, a.format, err)
+	return fmt.Errorf("%s%s data is truncated or corrupt: %w: produce the archive again", where, format, err)
 }
 
 // next makes the next filled chunk current; false at the end of the data.

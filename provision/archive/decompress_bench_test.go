@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"bufio"
+	"compress/gzip"
 	"errors"
 	"io"
 	"io/fs"
@@ -8,6 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
+
+	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/klauspost/pgzip"
 )
 
 // benchCacheVersion names the cached benchmark archives; change it when
@@ -143,4 +149,68 @@ func BenchmarkXzPureGoVsSystem(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGzipDecoders compares the gzip decoders Go offers with pigz
+// on the same file, decoding only: pgzip (inflates in a goroutine of its
+// own, ahead of the reader), klauspost/compress/gzip (the faster inflate,
+// in the reader's goroutine), the standard library's, and `pigz -dc`
+// (which, like every gzip decoder, inflates on one core: its threads
+// only read, write and check).
+func BenchmarkGzipDecoders(b *testing.B) {
+	plain, files := benchArchives(b)
+	size := fileSize(b, plain)
+	decoders := []struct {
+		name string
+		open func(io.Reader) (io.Reader, error)
+	}{
+		{"pgzip", func(r io.Reader) (io.Reader, error) { return pgzip.NewReader(r) }},
+		{"klauspost", func(r io.Reader) (io.Reader, error) { return kgzip.NewReader(r) }},
+		{"stdlib", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+	}
+	for _, d := range decoders {
+		b.Run(d.name, func(b *testing.B) {
+			b.SetBytes(size)
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				f, err := os.Open(files[FormatGzip])
+				if err != nil {
+					b.Fatal(err)
+				}
+				zr, err := d.open(bufio.NewReaderSize(f, 256<<10))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n, err := io.Copy(io.Discard, zr); err != nil || n != size {
+					b.Fatalf("%d bytes, %v", n, err)
+				}
+				f.Close()
+			}
+			b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
+	}
+	b.Run("pigz", func(b *testing.B) {
+		needTool(b, "pigz")
+		b.SetBytes(size)
+		var cpu time.Duration
+		for b.Loop() {
+			cmd := exec.Command("pigz", "-dc", files[FormatGzip])
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, out)
+			if err == nil {
+				err = cmd.Wait()
+			}
+			if err != nil || n != size {
+				b.Fatalf("%d bytes, %v", n, err)
+			}
+			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	})
 }

@@ -17,6 +17,8 @@ func FileProgress(src any) (read func() int64, size int64, ok bool) {
 		f = r
 	case *asyncReader:
 		f = r.file
+	case *xzFile:
+		f = r.file
 	case *TarInput:
 		return FileProgress(r.closer)
 	}
