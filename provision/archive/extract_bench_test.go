@@ -3,13 +3,17 @@ package archive
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // writeBenchArchive writes a plain tar of files folders with perFolder
@@ -155,4 +159,61 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCreateInFolder compares the two safe ways to create a file four
+// folders deep: openat of the last component relative to the folder's
+// cached descriptor (what Extract does), and openat2 of the whole name
+// relative to the root with RESOLVE_IN_ROOT, which needs no folder
+// descriptor but walks every component again in the kernel. Each run
+// creates b.N files in fresh folders.
+func BenchmarkCreateInFolder(b *testing.B) {
+	const depth = "usr/lib/x86_64-linux-gnu/pkg"
+	setup := func(b *testing.B) (root, dir int) {
+		tmp := b.TempDir()
+		if err := os.MkdirAll(filepath.Join(tmp, depth), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		root, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir, err = unix.Open(filepath.Join(tmp, depth), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { unix.Close(root); unix.Close(dir) })
+		return root, dir
+	}
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	b.Run("openat-cached-folder", func(b *testing.B) {
+		_, dir := setup(b)
+		i, cpu0 := 0, cpuTime(b)
+		for b.Loop() {
+			fd, err := unix.Openat(dir, "f"+strconv.Itoa(i), flags, 0o644)
+			if err != nil {
+				b.Fatal(err)
+			}
+			unix.Close(fd)
+			i++
+		}
+		b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("openat2-resolve-in-root", func(b *testing.B) {
+		root, _ := setup(b)
+		how := &unix.OpenHow{Flags: flags, Mode: 0o644, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+		i, cpu0 := 0, cpuTime(b)
+		for b.Loop() {
+			fd, err := unix.Openat2(root, depth+"/f"+strconv.Itoa(i), how)
+			if errors.Is(err, unix.ENOSYS) {
+				b.Skip("the kernel has no openat2")
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			unix.Close(fd)
+			i++
+		}
+		b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+	})
 }
