@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,7 +50,6 @@ func CopyDir(ctx context.Context, src, dest string, skip func(rel string, info f
 		if err != nil {
 			return fmt.Errorf("read source %q: %w", p, err)
 		}
-		runtime.Gosched() // see Extract
 		x.dirs.sweep()
 		if err := x.entry(ctx, hdr, sourceFile{path: p, size: hdr.Size}); err != nil {
 			return &EntryError{Name: hdr.Name, Err: err}
@@ -134,7 +132,6 @@ func (x *extractor) copyRange(ctx context.Context, src, dst int, n int64) (int64
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		runtime.Gosched()
 	}
 	return done, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -90,7 +89,6 @@ func (x *extractor) copyContent(ctx context.Context, fd int, r io.Reader, holes 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		runtime.Gosched() // a big file too: see Extract
 	}
 }
 

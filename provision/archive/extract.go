@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"time"
 )
 
@@ -100,13 +99,6 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ExtractOptions)
 			return x.stats, fmt.Errorf("read tar header after entry %q (byte offset %d): %w", last, tr.offset(), err)
 		}
 		last = hdr.Name
-		// A goroutine that only makes syscalls is never rescheduled, so
-		// after 10 ms the runtime's monitor thread preempts it, takes its P
-		// away in the middle of a syscall and polls every 20 µs for a while:
-		// thousands of thread wake-ups per second on 2 cores. Yielding once
-		// per entry shows the monitor that the goroutine does reschedule, so
-		// it backs off to sleeping 10 ms.
-		runtime.Gosched()
 		if err := x.entry(ctx, hdr, tr); err != nil {
 			return x.stats, &EntryError{Name: hdr.Name, Err: err}
 		}
