@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,7 +46,7 @@ func CopyDir(ctx context.Context, src, dest string, skip func(rel string, info f
 	}
 	defer x.dirs.close()
 	w := newTarWalker(true)
-	err = walkTree(ctx, src, skip, exclude, func(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
+	err = walkTree(ctx, src, skip, exclude, func(p, rel string, info fs.FileInfo, st *syscall.Stat_t) error {
 		hdr, err := w.header(p, rel, info, st)
 		if err != nil {
 			return fmt.Errorf("read source %q: %w", p, err)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -74,7 +75,7 @@ func newTarWalker(markHoles bool) *tarWalker {
 // program that archives a tree from a list of names (GNU tar -T with
 // --no-recursion). skip is WriteTar's.
 func WalkTree(ctx context.Context, src string, skip func(rel string, info fs.FileInfo) SkipAction, fn func(rel string, info fs.FileInfo) error) error {
-	return walkTree(ctx, src, skip, nil, func(_, rel string, info fs.FileInfo, _ *unix.Stat_t) error {
+	return walkTree(ctx, src, skip, nil, func(_, rel string, info fs.FileInfo, _ *syscall.Stat_t) error {
 		return fn(rel, info)
 	})
 }
@@ -85,7 +86,7 @@ func WalkTree(ctx context.Context, src string, skip func(rel string, info fs.Fil
 // path, relative name and lstat. src itself may be a symlink; nothing below
 // it is followed.
 func walkTree(ctx context.Context, src string, skip func(string, fs.FileInfo) SkipAction, exclude map[fileID]bool,
-	visit func(p, rel string, info fs.FileInfo, st *unix.Stat_t) error) error {
+	visit func(p, rel string, info fs.FileInfo, st *syscall.Stat_t) error) error {
 	resolvedSrc, err := filepath.EvalSymlinks(src)
 	if err != nil {
 		return fmt.Errorf("source folder: %w", err)
@@ -106,12 +107,12 @@ func walkTree(ctx context.Context, src string, skip func(string, fs.FileInfo) Sk
 		if err != nil {
 			return fmt.Errorf("stat source %q: %w", p, err)
 		}
-		st, ok := info.Sys().(*unix.Stat_t)
+		// The lstat d.Info made, once: os.Lstat's Sys is a
+		// *syscall.Stat_t (a *unix.Stat_t never is: looking for one made
+		// every path stat twice).
+		st, ok := info.Sys().(*syscall.Stat_t)
 		if !ok {
-			st = new(unix.Stat_t)
-			if err := unix.Lstat(p, st); err != nil {
-				return fmt.Errorf("stat source %q: %w", p, err)
-			}
+			return fmt.Errorf("stat source %q: no stat data", p)
 		}
 		isDir := info.IsDir()
 		if isDir && exclude[fileID{uint64(st.Dev), uint64(st.Ino)}] {
@@ -141,7 +142,7 @@ func walkTree(ctx context.Context, src string, skip func(string, fs.FileInfo) Sk
 }
 
 // write emits one header, and the content of a regular file.
-func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) error {
+func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *syscall.Stat_t) error {
 	hdr, err := t.header(p, rel, info, st)
 	if err == nil {
 		err = t.tw.WriteHeader(hdr)
@@ -158,7 +159,7 @@ func (t *tarWalker) write(p, rel string, info fs.FileInfo, st *unix.Stat_t) erro
 // header describes one path of the source as a tar header: a hardlink to
 // its first name when its inode was met before, its xattrs, and (when
 // markHoles) whether it has holes.
-func (t *tarWalker) header(p, rel string, info fs.FileInfo, st *unix.Stat_t) (*tar.Header, error) {
+func (t *tarWalker) header(p, rel string, info fs.FileInfo, st *syscall.Stat_t) (*tar.Header, error) {
 	hdr := &tar.Header{
 		Name:    rel,
 		Mode:    int64(st.Mode & 0o7777),
