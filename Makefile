@@ -86,7 +86,13 @@ lint:
 	$(GO) vet ./...
 	gofmt -l $$(git ls-files '*.go')
 
+# Unpacking and copying a rootfs side by side with GNU tar, bsdtar, pigz
+# and cp -a (provision/archive/bench: medians, ratios, peak memory; as
+# root), then the Go benchmarks. BENCHFLAGS go to the first, e.g.
+# BENCHFLAGS='-dir /dev/shm -runs 3 -big=false' for tmpfs.
+BENCHFLAGS ?=
 bench:
+	$(GO) run ./provision/archive/bench $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
