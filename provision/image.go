@@ -75,7 +75,7 @@ func planImage(ctx context.Context, req Request, im *imageIO) (*ImagePlan, error
 		return nil, err
 	}
 	ip := &ImagePlan{imageIO: im}
-	ip.Plan = &Plan{Request: req, target: im.index, image: ip, clock: im.runTime, clamp: im.clampTo}
+	ip.Plan = &Plan{Request: req, runTarget: runTarget{target: im.index, clock: im.runTime, clamp: im.clampTo}, image: ip}
 	if err := ip.build(ctx); err != nil {
 		ip.Plan.Close()
 		return nil, err

@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/lxc"
 	"github.com/thunder-lxc/thunder-lxc/provision/thunder"
@@ -41,23 +38,13 @@ type Plan struct {
 	Shares   []*Share
 	Warnings []string
 
-	// target is read while planning: the target folder, or the index of
-	// the tarball image reads; root is the target folder Apply changes.
-	target  inroot.FS
-	root    *os.Root
-	session *fakeroot.Session // the fakeroot or pseudo session, if any
+	runTarget
 	// sourceFS reads the source's rootfs before it is copied: a folder, or
 	// a tarball's index; nil when a tarball is only read while unpacking.
 	sourceFS inroot.FS
-	// closers are closed with the plan.
-	closers []io.Closer
 	// image is set when the plan is image's, made against a tarball.
-	image *ImagePlan
-	// clock is the time of what the run adds or changes (zero: the time
-	// of the run); clamp, when set, limits the times of what it copies.
-	// Both come from SOURCE_DATE_EPOCH.
-	clock, clamp time.Time
-	template     *lxc.Template
+	image    *ImagePlan
+	template *lxc.Template
 	// grantsAdded are the lines this run adds to each subuid/subgid file
 	// (device path).
 	grantsAdded map[string][]string
@@ -118,23 +105,11 @@ func BuildPlan(ctx context.Context, req Request) (*Plan, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	root, err := inroot.OpenTarget(req.Target)
+	t, err := openRunTarget(ctx, req.Target, req.DryRun)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Request: req, root: root, target: root, closers: []io.Closer{root}}
-	if err := lockInto(ctx, root, req.Target, !req.DryRun, &p.closers); err != nil {
-		p.Close()
-		return nil, err
-	}
-	if p.clock, p.clamp, err = buildClock(time.Time{}); err != nil {
-		p.Close()
-		return nil, err
-	}
-	if p.session, err = fakeroot.Detect(ctx); err != nil {
-		p.Close()
-		return nil, err
-	}
+	p := &Plan{Request: req, runTarget: t}
 	if err := p.build(ctx); err != nil {
 		p.Close()
 		return nil, err

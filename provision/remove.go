@@ -11,7 +11,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/thunder-lxc/thunder-lxc/provision/fakeroot"
 	"github.com/thunder-lxc/thunder-lxc/provision/inroot"
@@ -95,15 +94,8 @@ type RemovePlan struct {
 	Edits    []*Edit
 	Warnings []string
 
-	// target is read while planning: the target folder, or the index of
-	// the tarball a remove on an image reads; root is the target folder
-	// ApplyRemove changes (nil on an image, whose output image writes).
-	target  inroot.FS
-	root    *os.Root
-	image   *imageIO
-	session *fakeroot.Session
-	clock   time.Time
-	closers []io.Closer
+	runTarget
+	image *imageIO
 	// gone are Gone as local paths.
 	gone []string
 }
@@ -154,23 +146,11 @@ func buildRemovePlan(ctx context.Context, req RemoveRequest, staying *stayingCon
 		rp.image = im
 		return rp, nil
 	}
-	root, err := inroot.OpenTarget(req.Target)
+	t, err := openRunTarget(ctx, req.Target, req.DryRun)
 	if err != nil {
 		return nil, err
 	}
-	rp := &RemovePlan{Request: req, target: root, root: root, closers: []io.Closer{root}}
-	if err := lockInto(ctx, root, req.Target, !req.DryRun, &rp.closers); err != nil {
-		rp.Close()
-		return nil, err
-	}
-	if rp.clock, _, err = buildClock(time.Time{}); err != nil {
-		rp.Close()
-		return nil, err
-	}
-	if rp.session, err = fakeroot.Detect(ctx); err != nil {
-		rp.Close()
-		return nil, err
-	}
+	rp := &RemovePlan{Request: req, runTarget: t}
 	if err := rp.build(staying); err != nil {
 		rp.Close()
 		return nil, err
@@ -185,7 +165,7 @@ func planRemoveInImage(req RemoveRequest, im *imageIO, staying *stayingContainer
 	if req.Layout == "" {
 		req.Layout = "auto"
 	}
-	rp := &RemovePlan{Request: req, target: im.index, clock: im.runTime}
+	rp := &RemovePlan{Request: req, runTarget: runTarget{target: im.index, clock: im.runTime}}
 	if err := rp.build(staying); err != nil {
 		return nil, err
 	}
