@@ -30,7 +30,7 @@ func newRemoveReport(rp *RemovePlan) *RemoveReport {
 		Target: rp.target.Name(), DryRun: rp.Request.DryRun, Changed: rp.changes() && !rp.Request.DryRun,
 		Layout: rp.Layout.Name, DataPath: rp.Layout.DataPath,
 		Containers: []RemovedContainer{}, Gone: append([]string{}, rp.Gone...),
-		Kept: append([]KeptPath{}, rp.Kept...), Files: []FileReport{}, Warnings: append([]string{}, rp.Warnings...),
+		Kept: append([]KeptPath{}, rp.Kept...), Warnings: append([]string{}, rp.Warnings...),
 	}
 	if rp.image != nil {
 		r.Output = rp.image.out
@@ -38,13 +38,7 @@ func newRemoveReport(rp *RemovePlan) *RemoveReport {
 	for _, c := range rp.Containers {
 		r.Containers = append(r.Containers, *c)
 	}
-	for _, e := range rp.Edits {
-		f := FileReport{Path: e.Path, Changed: e.Changed(), Why: e.Why}
-		if rp.Request.DryRun && f.Changed {
-			f.Diff = unifiedDiff(e.Path, e.Old, e.New)
-		}
-		r.Files = append(r.Files, f)
-	}
+	r.Files = fileReports(rp.Edits, rp.Request.DryRun)
 	return r
 }
 
@@ -55,11 +49,7 @@ func (r *RemoveReport) WriteText(w io.Writer) {
 		would = "would be "
 		fmt.Fprintf(w, "Dry run: nothing was written.\n")
 	}
-	if r.Output != "" {
-		fmt.Fprintf(w, "Image %s → %s (layout %s, data path %s)\n", r.Target, r.Output, r.Layout, r.DataPath)
-	} else {
-		fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
-	}
+	writeTargetLine(w, r.Target, r.Output, r.Layout, r.DataPath)
 	for _, c := range r.Containers {
 		if c.Action == ActionAbsent {
 			fmt.Fprintf(w, "  %s: no container in %s, nothing to remove\n", c.Callsign, c.Dir)

@@ -65,7 +65,6 @@ func newReport(p *Plan) *Report {
 		Source:   p.Source,
 		// Lists are [] rather than null in the JSON report, even when empty.
 		Containers: []ContainerReport{},
-		Files:      []FileReport{},
 		IDMap:      []string{},
 		Shares:     append([]*Share{}, p.Shares...),
 		Warnings:   append([]string{}, p.Warnings...),
@@ -81,14 +80,31 @@ func newReport(p *Plan) *Report {
 			Arch: c.data.Arch, Config: string(c.Config),
 		})
 	}
-	for _, e := range p.Edits {
+	r.Files = fileReports(p.Edits, p.Request.DryRun)
+	return r
+}
+
+// fileReports reports each edited file, with its diff on a dry run.
+func fileReports(edits []*Edit, dryRun bool) []FileReport {
+	files := []FileReport{}
+	for _, e := range edits {
 		f := FileReport{Path: e.Path, Changed: e.Changed(), Why: e.Why}
-		if p.Request.DryRun && f.Changed {
+		if dryRun && f.Changed {
 			f.Diff = unifiedDiff(e.Path, e.Old, e.New)
 		}
-		r.Files = append(r.Files, f)
+		files = append(files, f)
 	}
-	return r
+	return files
+}
+
+// writeTargetLine names what a run changed: the target folder, or the
+// input and output of an image run.
+func writeTargetLine(w io.Writer, target, output, layout, dataPath string) {
+	if output != "" {
+		fmt.Fprintf(w, "Image %s → %s (layout %s, data path %s)\n", target, output, layout, dataPath)
+	} else {
+		fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", target, layout, dataPath)
+	}
 }
 
 func (c *ContainerReport) setBuilt(p *ContainerPlan, stats archive.Stats) {
@@ -108,11 +124,7 @@ func (r *Report) WriteText(w io.Writer) {
 		verb = map[string]string{ActionCreate: "would create", ActionReplace: "would replace", ActionUnchanged: "unchanged"}
 		fmt.Fprintf(w, "Dry run: nothing was written.\n")
 	}
-	if r.Output != "" {
-		fmt.Fprintf(w, "Image %s → %s (layout %s, data path %s)\n", r.Target, r.Output, r.Layout, r.DataPath)
-	} else {
-		fmt.Fprintf(w, "Target %s (layout %s, data path %s)\n", r.Target, r.Layout, r.DataPath)
-	}
+	writeTargetLine(w, r.Target, r.Output, r.Layout, r.DataPath)
 	fmt.Fprintf(w, "Source: %s %s\n", r.Source.Kind, r.Source.Path)
 	for _, c := range r.Containers {
 		fmt.Fprintf(w, "  %s: container %s %s (class %s, lxc.arch %s)", c.Callsign, c.Dir, verb[c.Action], c.ClassName, c.Arch)
