@@ -51,7 +51,6 @@ func CopyDir(ctx context.Context, src, dest string, skip func(rel string, info f
 		if err != nil {
 			return fmt.Errorf("read source %q: %w", p, err)
 		}
-		x.dirs.sweep()
 		if err := x.entry(ctx, hdr, sourceFile{path: p, size: hdr.Size}); err != nil {
 			return &EntryError{Name: hdr.Name, Err: err}
 		}
