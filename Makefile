@@ -54,7 +54,8 @@ test: test-deps
 # Each fuzz target for FUZZTIME (the seed corpora and found inputs in the
 # packages' testdata/fuzz run in make test).
 FUZZTIME ?= 3m
-FUZZ_TARGETS := provision/archive:FuzzExtract provision/thunder:FuzzSetMode \
+FUZZ_TARGETS := provision/archive:FuzzExtract provision/archive:FuzzHeaderParser \
+	provision/thunder:FuzzSetMode \
 	provision/lxc:FuzzCommentSeccomp provision/lxc:FuzzReadConfig \
 	provision/lxc:FuzzParseKernelConfig provision/lxc:FuzzIDMap
 fuzz:

@@ -27,9 +27,9 @@ var (
 // (some 15 s) is more than a root filesystem's disk image needs.
 var maxSparseSize int64 = 64 << 30
 
-// tarReader is tar.Reader with the end of the archive checked, the one way
-// every reader of a rootfs tarball (Extract, Rewrite, NewIndex, TarInput)
-// reads it. archive/tar stops at the end-of-archive marker and never reads
+// tarReader reads a tar stream as tar.Reader does (headerParser), with the
+// end of the archive checked: the one way every reader of a rootfs tarball
+// (Extract, Rewrite, NewIndex, TarInput) reads it. archive/tar stops at the end-of-archive marker and never reads
 // what follows, so a compressed stream's checksum (gzip's CRC32 and length,
 // zstd's frame checksum, xz's check, bzip2's and lz4's checksums, the
 // system xz's exit status) would go unchecked and a corrupt tarball could be
@@ -37,7 +37,7 @@ var maxSparseSize int64 = 64 << 30
 // end: the marker must be there, only zeros (the record padding) may
 // follow it, and the decoder must end cleanly.
 type tarReader struct {
-	*tar.Reader
+	*headerParser
 	ctx context.Context
 	src *endReader
 	hdr *tar.Header
@@ -49,7 +49,7 @@ type tarReader struct {
 
 func newTarReader(ctx context.Context, r io.Reader) *tarReader {
 	src := &endReader{r: r}
-	return &tarReader{Reader: tar.NewReader(src), ctx: ctx, src: src}
+	return &tarReader{headerParser: newHeaderParser(src), ctx: ctx, src: src}
 }
 
 // offset is how many bytes of the stream have been read.
@@ -65,7 +65,7 @@ func (t *tarReader) Next() (*tar.Header, error) {
 		}
 		t.next = t.src.n + blockPad(t.src.n)
 	}
-	hdr, err := t.Reader.Next()
+	hdr, err := t.headerParser.Next()
 	if err == io.EOF {
 		return nil, t.end()
 	}
@@ -77,8 +77,8 @@ func (t *tarReader) Next() (*tar.Header, error) {
 		return nil, fmt.Errorf("%w: %q claims %d bytes, more than the %d this tool unpacks", ErrSparseTooLarge, hdr.Name, hdr.Size, maxSparseSize)
 	}
 	if !isSparse(hdr) {
-		// tar.Reader reads header blocks exactly, never ahead: the offset
-		// is where the content starts. A global PAX header's content is
+		// Headers are read exactly, never ahead: the offset is where the
+		// content starts. A global PAX header's content is
 		// read already.
 		end := t.body
 		if hasContent(hdr) {
@@ -97,7 +97,7 @@ func (t *tarReader) discardContent() error {
 		if err := t.ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := t.Reader.Read(buf); err == io.EOF {
+		if _, err := t.headerParser.Read(buf); err == io.EOF {
 			return nil
 		} else if err != nil {
 			return err
