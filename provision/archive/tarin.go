@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"strings"
 )
 
 // TarInput reads a tarball entry by entry, like tar.Reader. When the
@@ -74,10 +73,12 @@ func isSparse(h *tar.Header) bool {
 	if h.Typeflag == tar.TypeGNUSparse {
 		return true
 	}
-	for k := range h.PAXRecords {
-		if strings.HasPrefix(k, "GNU.sparse.") {
-			return true
-		}
+	if len(h.PAXRecords) == 0 {
+		return false
 	}
-	return false
+	// GNU's PAX sparse formats: 0.0 and 0.1 give a map, 1.0 a version.
+	// A file with any of these is taken as sparse, as archive/tar takes it
+	// or more often (an unknown version), never less.
+	return h.PAXRecords["GNU.sparse.major"] != "" || h.PAXRecords["GNU.sparse.minor"] != "" ||
+		h.PAXRecords["GNU.sparse.map"] != ""
 }

@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -161,11 +162,8 @@ func (e *endReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := e.r.Read(p)
-	for i := n - 1; i >= 0; i-- {
-		if p[i] != 0 {
-			e.nonZeroEnd = e.n + int64(i) + 1
-			break
-		}
+	if end := nonZeroEnd(p[:n]); end > 0 {
+		e.nonZeroEnd = e.n + int64(end)
 	}
 	e.n += int64(n)
 	if err == io.EOF {
@@ -176,6 +174,19 @@ func (e *endReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// nonZeroEnd is the length of b without its trailing zero bytes, looked
+// for eight bytes at a time: a header block ends in some 170 zeros.
+func nonZeroEnd(b []byte) int {
+	i := len(b)
+	for i >= 8 && binary.LittleEndian.Uint64(b[i-8:]) == 0 {
+		i -= 8
+	}
+	for i > 0 && b[i-1] == 0 {
+		i--
+	}
+	return i
 }
 
 // errNoSeek tells tar.Reader to read what it passes over.
