@@ -90,9 +90,9 @@ func TestProgressOnATerminalShowsThePercentage(t *testing.T) {
 	size, _ := os.Stat(tarball)
 	total := regexp.QuoteMeta(byteCount(size.Size()))
 	for _, want := range []string{
-		`writing image +\d+% \|`,                                // the percentage and the bar
-		`\(\d[\d.]* ?[kM]?B?/` + total + `, [\d.]+ [kMG]?B/s\)`, // bytes of the total, and the rate
-		`writing image 100% \|`,                                 // left on the screen when done
+		`writing image +\d+% \|`,                                 // the percentage and the bar
+		`\(\d[\d.]* ?[kM]?B?/` + total + `, [\d.]+ [kMGT]?B/s\)`, // bytes of the total, and the rate (TB/s: copied by the kernel at once)
+		`writing image 100% \|`,                                  // left on the screen when done
 	} {
 		if !regexp.MustCompile(want).Match(shown) {
 			t.Errorf("the terminal shows no %s:\n%q", want, shown)

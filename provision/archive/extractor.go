@@ -28,6 +28,9 @@ type extractor struct {
 	pending *pendingDirs
 	buf     []byte
 	stats   Stats
+	// created is what a new file's permission bits are made of, to leave
+	// out the fchmod that would change nothing.
+	created creationModes
 }
 
 func newExtractor(root *os.Root, opts ExtractOptions) (*extractor, error) {
@@ -41,6 +44,7 @@ func newExtractor(root *os.Root, opts ExtractOptions) (*extractor, error) {
 		dirs:    dirs,
 		pending: newPendingDirs(),
 		buf:     make([]byte, copyBufferSize),
+		created: readCreationModes(root),
 	}, nil
 }
 

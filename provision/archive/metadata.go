@@ -30,9 +30,12 @@ func (x *extractor) applyMeta(t target, fd int, hdr *tar.Header, symlink bool) e
 	}
 	if !symlink { // Linux symlinks have no mode of their own
 		mode := uint32(hdr.Mode) & 0o7777
-		if fd >= 0 {
+		switch {
+		case fd >= 0 && x.created.exact(mode):
+			// The new file has had these very bits since its open.
+		case fd >= 0:
 			err = unix.Fchmod(fd, mode)
-		} else {
+		default:
 			// Follows a symlink at base, but base was just created (or
 			// checked) by us and is not one.
 			err = unix.Fchmodat(t.dirfd, t.base, mode, 0)
