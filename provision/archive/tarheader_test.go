@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -387,4 +388,20 @@ func fixChecksum(blk []byte) {
 		sum += int(c)
 	}
 	copy(blk[offChksum:offChksum+8], fmt.Sprintf("%06o\x00 ", sum))
+}
+
+// TestHeaderParserHonoursTarInsecurePath: with GODEBUG=tarinsecurepath=0
+// archive/tar returns ErrInsecurePath with a non-local name, and so does
+// headerParser, reading as archive/tar does.
+func TestHeaderParserHonoursTarInsecurePath(t *testing.T) {
+	t.Setenv("GODEBUG", "tarinsecurepath=0")
+	data := newTar(t).file("etc/hostname", "box\n").file("../victim", "x").file("/abs", "y").bytes()
+	compareWithArchiveTar(t, "non-local names under tarinsecurepath=0", data, false)
+	p := newHeaderParser(bytes.NewReader(data))
+	if _, err := p.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Next(); !errors.Is(err, tar.ErrInsecurePath) {
+		t.Errorf("../victim under tarinsecurepath=0: %v, want %v", err, tar.ErrInsecurePath)
+	}
 }
