@@ -30,11 +30,11 @@ var maxSparseSize int64 = 64 << 30
 
 // tarReader reads a tar stream as tar.Reader does (headerParser), with the
 // end of the archive checked: the one way every reader of a rootfs tarball
-// (Extract, Rewrite, NewIndex, TarInput) reads it. archive/tar stops at the end-of-archive marker and never reads
-// what follows, so a compressed stream's checksum (gzip's CRC32 and length,
-// zstd's frame checksum, xz's check, bzip2's and lz4's checksums, the
-// system xz's exit status) would go unchecked and a corrupt tarball could be
-// unpacked without a word. At the end, Next reads the stream to its very
+// (Extract, Rewrite, NewIndex, TarInput) reads it. A tar reader stops at the
+// end-of-archive marker and never reads what follows, so a compressed
+// stream's checksum (gzip's CRC32 and length, zstd's frame checksum, xz's
+// check, bzip2's and lz4's checksums, the system xz's exit status) would go
+// unchecked and a corrupt tarball could be unpacked without a word. At the end, Next reads the stream to its very
 // end: the marker must be there, only zeros (the record padding) may
 // follow it, and the decoder must end cleanly.
 type tarReader struct {
