@@ -15,11 +15,25 @@ func cleanEntryName(name string) (string, error) {
 	if strings.ContainsRune(name, 0) {
 		return "", fmt.Errorf("%w: name holds a NUL byte", ErrUnsafePath)
 	}
-	cleaned := path.Clean(strings.TrimLeft(name, "/"))
+	cleaned := path.Clean(trimLeadingDots(name))
 	if name == "" || !filepath.IsLocal(cleaned) {
 		return "", fmt.Errorf("%w: %q leaves the destination", ErrUnsafePath, name)
 	}
 	return cleaned, nil
+}
+
+// trimLeadingDots drops leading slashes and "./" components, which
+// path.Clean drops as well from a relative name: done first, path.Clean then
+// returns an already clean name as it is instead of copying it, one
+// allocation less per entry of an archive made by `tar -C dir .`.
+func trimLeadingDots(name string) string {
+	for {
+		trimmed := strings.TrimPrefix(strings.TrimLeft(name, "/"), "./")
+		if trimmed == name {
+			return name
+		}
+		name = trimmed
+	}
 }
 
 // splitName gives the parent folder and last component of a cleaned name;

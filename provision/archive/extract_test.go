@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +216,18 @@ func TestExtractRevisitsEvictedFolders(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(dest, "a/d000/x/third")); err != nil || string(got) != "3" {
 		t.Errorf("a/d000/x/third through the symlink: %q, %v", got, err)
+	}
+}
+
+// TestCleanEntryNameAsPathClean: dropping leading "./" before path.Clean
+// (to save a copy) cleans every name as path.Clean alone does.
+func TestCleanEntryNameAsPathClean(t *testing.T) {
+	for _, name := range []string{"./etc/hostname", ".//etc", "./", ".", "/", "//././/x", "./../x", "././a/./b/", "a/../../b",
+		"./a/..", "/./etc/./passwd", "..", "./.", ".x", "./.x/y", "./..x", "usr//lib/", "./usr/lib/../bin"} {
+		want := path.Clean(strings.TrimLeft(name, "/"))
+		got := path.Clean(trimLeadingDots(name))
+		if got != want {
+			t.Errorf("%q: cleaned to %q, path.Clean alone gives %q", name, got, want)
+		}
 	}
 }

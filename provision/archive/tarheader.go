@@ -48,6 +48,7 @@ type headerParser struct {
 	cannotSeek   bool
 	scratch      [4 * tarBlockSize]byte // content and padding passed over
 	uname, gname lastString
+	meta         tar.Header // the last meta header block's type and size
 }
 
 // maxFastMeta bounds the PAX records and long names read here: larger ones
@@ -370,6 +371,16 @@ func (p *headerParser) parseHeaderBlock(blk []byte) (hdr *tar.Header, format tar
 			format = tar.FormatUnknown
 		}
 	}
+	if !gnu && nonASCII {
+		format = tar.FormatUnknown
+	}
+	switch typeflag := blk[offType]; typeflag {
+	case tar.TypeXHeader, tar.TypeGNULongName, tar.TypeGNULongLink, tar.TypeXGlobalHeader, tar.TypeGNUSparse:
+		// Of these only the type and size are read (the last two are
+		// handed over): no strings made, nothing allocated.
+		p.meta = tar.Header{Typeflag: typeflag, Size: n[0]}
+		return &p.meta, format, true
+	}
 	hdr = &tar.Header{
 		Typeflag: blk[offType],
 		Name:     cString(blk[offName:offMode]),
@@ -385,9 +396,6 @@ func (p *headerParser) parseHeaderBlock(blk []byte) (hdr *tar.Header, format tar
 		Devminor: n[6],
 	}
 	if !gnu {
-		if nonASCII {
-			format = tar.FormatUnknown
-		}
 		if prefix := cString(blk[offPrefix : offPrefix+155]); prefix != "" {
 			hdr.Name = prefix + "/" + hdr.Name
 		}
