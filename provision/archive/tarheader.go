@@ -446,11 +446,13 @@ func blockSum(blk []byte) (sum int64, nonASCII bool) {
 }
 
 // cString is a header string: its bytes up to the first NUL.
-func cString(b []byte) string {
+func cString(b []byte) string { return string(beforeNUL(b)) }
+
+func beforeNUL(b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
+		return b[:i]
 	}
-	return string(b)
+	return b
 }
 
 // lastString hands out the string a header field holds, the same string
@@ -459,10 +461,7 @@ func cString(b []byte) string {
 type lastString struct{ s string }
 
 func (l *lastString) get(field []byte) string {
-	b := field
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
+	b := beforeNUL(field)
 	if string(b) != l.s { // compared without a copy
 		l.s = string(b)
 	}

@@ -84,6 +84,8 @@ func mergePAXRecords(hdr *tar.Header, records map[string]string, seen bool) bool
 			hdr.ChangeTime, ok = paxTime(value)
 		default:
 			ok = true
+			// The deprecated Xattrs too: archive/tar still fills it, and
+			// the header must equal archive/tar's.
 			if name, found := strings.CutPrefix(key, "SCHILY.xattr."); found {
 				if hdr.Xattrs == nil {
 					hdr.Xattrs = make(map[string]string)
