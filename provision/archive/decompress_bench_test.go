@@ -128,24 +128,7 @@ func BenchmarkXzPureGoVsSystem(b *testing.B) {
 			needTool(b, "xz")
 			b.SetBytes(size)
 			for b.Loop() {
-				cmd := exec.Command(args[0], append(args[1:], files[FormatXz])...)
-				out, err := cmd.StdoutPipe()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				n, err := io.Copy(io.Discard, out)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := cmd.Wait(); err != nil {
-					b.Fatal(err)
-				}
-				if n != size {
-					b.Fatalf("xz gave %d bytes, want %d", n, size)
-				}
+				runDecoder(b, size, args[0], append(args[1:], files[FormatXz])...)
 			}
 		})
 	}
@@ -194,23 +177,30 @@ func BenchmarkGzipDecoders(b *testing.B) {
 		b.SetBytes(size)
 		var cpu time.Duration
 		for b.Loop() {
-			cmd := exec.Command("pigz", "-dc", files[FormatGzip])
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				b.Fatal(err)
-			}
-			n, err := io.Copy(io.Discard, out)
-			if err == nil {
-				err = cmd.Wait()
-			}
-			if err != nil || n != size {
-				b.Fatalf("%d bytes, %v", n, err)
-			}
-			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			cpu += runDecoder(b, size, "pigz", "-dc", files[FormatGzip])
 		}
 		b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 	})
+}
+
+// runDecoder runs a decoding command, wants size bytes out of it, and
+// returns the CPU time it took.
+func runDecoder(b *testing.B, size int64, name string, args ...string) time.Duration {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, out)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil || n != size {
+		b.Fatalf("%s gave %d bytes (want %d): %v", name, n, size, err)
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
